@@ -1,0 +1,144 @@
+/**
+ * The resolved, validated configuration: what the parser (src/config/parse.ts) returns once
+ * radvd's defaults are applied and every check has passed. Option names follow radvd.conf(5)
+ * of radvd 2.19; each field names its radvd option. Times are seconds unless the name says ms.
+ * The RA builder (src/ra/) reads only this.
+ */
+import type { RouterPreference } from '../wire/types';
+
+/** Where a value came from in the file, for explanations and warnings. */
+export interface SourcePos {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface PrefixConfig {
+  /** Canonical prefix address; '::' with length 64 means "every /64 on the interface" (radvd ::/64). */
+  readonly prefix: string;
+  readonly prefixLength: number;
+  readonly advOnLink: boolean; // AdvOnLink, default on
+  readonly advAutonomous: boolean; // AdvAutonomous, default on
+  readonly advRouterAddr: boolean; // AdvRouterAddr, default off
+  /** RFC 9762 P flag: firsthop extension AdvPrefixPD / radvd-compatible spelling, default off. */
+  readonly advDhcpv6Pd: boolean;
+  readonly advValidLifetime: number; // AdvValidLifetime, default 86400, 0xffffffff = infinity
+  readonly advPreferredLifetime: number; // AdvPreferredLifetime, default 14400
+  readonly deprecatePrefix: boolean; // DeprecatePrefix, default off
+  readonly decrementLifetimes: boolean; // DecrementLifetimes, default off
+  readonly base6Interface?: string; // Base6Interface
+  readonly base6to4Interface?: string; // Base6to4Interface
+  readonly pos: SourcePos;
+}
+
+export interface RouteConfig {
+  readonly prefix: string;
+  readonly prefixLength: number;
+  readonly advRoutePreference: RouterPreference; // AdvRoutePreference, default medium
+  readonly advRouteLifetime: number; // AdvRouteLifetime, default 3 * MaxRtrAdvInterval
+  readonly removeRoute: boolean; // RemoveRoute, default on
+  readonly pos: SourcePos;
+}
+
+export interface RdnssConfig {
+  readonly servers: readonly string[];
+  readonly advRdnssLifetime: number; // AdvRDNSSLifetime, default 2 * MaxRtrAdvInterval as radvd 2.19 
+  readonly flushRdnss: boolean; // FlushRDNSS, default on
+  readonly pos: SourcePos;
+}
+
+export interface DnsslConfig {
+  readonly domains: readonly string[];
+  readonly advDnsslLifetime: number; // AdvDNSSLLifetime
+  readonly flushDnssl: boolean; // FlushDNSSL, default on
+  readonly pos: SourcePos;
+}
+
+export interface Nat64PrefixConfig {
+  readonly prefix: string;
+  readonly prefixLength: 32 | 40 | 48 | 56 | 64 | 96;
+  readonly advValidLifetime: number; // AdvValidLifetime inside nat64prefix
+  readonly pos: SourcePos;
+}
+
+export interface AbroConfig {
+  readonly address: string;
+  readonly advVersionLow: number;
+  readonly advVersionHigh: number;
+  readonly advValidLifetime: number;
+  readonly pos: SourcePos;
+}
+
+export interface LowpanContextConfig {
+  readonly prefix: string;
+  readonly prefixLength: number;
+  readonly advContextLength: number;
+  readonly advContextCompressionFlag: boolean;
+  readonly advContextId: number;
+  readonly advLifeTime: number;
+  readonly pos: SourcePos;
+}
+
+export interface InterfaceConfig {
+  readonly name: string;
+  readonly pos: SourcePos;
+  readonly ignoreIfMissing: boolean; // IgnoreIfMissing
+  readonly advSendAdvert: boolean; // AdvSendAdvert, default off
+  readonly unicastOnly: boolean; // UnicastOnly
+  readonly advRaSolicitedUnicast: boolean; // AdvRASolicitedUnicast, default on
+  readonly maxRtrAdvInterval: number; // MaxRtrAdvInterval, default 600
+  readonly minRtrAdvInterval: number; // MinRtrAdvInterval, default 0.33 * Max
+  readonly minDelayBetweenRas: number; // MinDelayBetweenRAs, default 3
+  readonly advManagedFlag: boolean;
+  readonly advOtherConfigFlag: boolean;
+  readonly advLinkMtu: number; // AdvLinkMTU, 0 = no MTU option
+  readonly advRaMtu: number; // AdvRAMTU, largest RA packet before splitting
+  readonly advReachableTime: number; // ms
+  readonly advRetransTimer: number; // ms
+  readonly advCurHopLimit: number;
+  readonly advDefaultLifetime: number; // default 3 * MaxRtrAdvInterval
+  readonly advDefaultPreference: RouterPreference;
+  readonly advSourceLlAddress: boolean; // AdvSourceLLAddress, default on
+  readonly advHomeAgentFlag: boolean;
+  readonly advIntervalOpt: boolean;
+  readonly advHomeAgentInfo: boolean;
+  readonly homeAgentLifetime: number; // default AdvDefaultLifetime
+  readonly homeAgentPreference: number;
+  readonly advMobRtrSupportFlag: boolean;
+  readonly advCaptivePortalApi?: string; // AdvCaptivePortalAPI "uri"
+  readonly removeAdvOnExit: boolean; // RemoveAdvOnExit, default on
+  /** AdvRASrcAddress { ... }: the source addresses RAs may be sent from, in order of choice. */
+  readonly advRaSrcAddress: readonly string[];
+  /** clients { ... }: when set, RAs go only by unicast to these addresses. */
+  readonly clients: readonly string[];
+  readonly prefixes: readonly PrefixConfig[];
+  readonly routes: readonly RouteConfig[];
+  readonly rdnss: readonly RdnssConfig[];
+  readonly dnssl: readonly DnsslConfig[];
+  readonly nat64Prefixes: readonly Nat64PrefixConfig[];
+  readonly abros: readonly AbroConfig[];
+  readonly lowpanContexts: readonly LowpanContextConfig[];
+}
+
+export interface Config {
+  readonly file: string;
+  readonly interfaces: readonly InterfaceConfig[];
+}
+
+export interface Diagnostic {
+  readonly severity: 'error' | 'warning';
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+  /** Stable code, e.g. 'E_UNKNOWN_OPTION', 'W_SHORT_LIFETIME'. */
+  readonly code: string;
+}
+
+export type ParseResult =
+  | { readonly ok: true; readonly config: Config; readonly warnings: readonly Diagnostic[] }
+  | { readonly ok: false; readonly errors: readonly Diagnostic[]; readonly warnings: readonly Diagnostic[] };
+
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`;
+}
