@@ -1,0 +1,237 @@
+/**
+ * The daemon: config in, one InterfaceRuntime per configured interface, netlink events and
+ * received ND packets dispatched to them, reload and shutdown. Everything it touches in the
+ * kernel goes through a SystemBackend, so the same code runs on Linux and in unit tests.
+ */
+import type { Config, InterfaceConfig } from '../config/types';
+import { formatDiagnostic } from '../config/types';
+import { loadConfig } from '../config';
+import type { Icmp6Socket, IcmpPacket, SystemBackend } from '../sys/types';
+import type { NetEvent, NetStateView } from '../netlink/types';
+import { NetState } from '../netlink/state';
+import { InterfaceRuntime } from '../iface/runtime';
+import type { Clock } from '../iface/clock';
+import { systemClock } from '../iface/clock';
+import type { Logger } from './log';
+import { validateReceived, DropCounters } from '../wire';
+import { ICMP6, type RouterAdvertisement } from '../wire/types';
+import { checkConsistency } from './consistency';
+import type { Override } from '../ra/build';
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly lines: readonly string[]) {
+    super(lines.join('\n'));
+  }
+}
+
+export interface DaemonOptions {
+  readonly configPath: string;
+  readonly backend: SystemBackend;
+  readonly log: Logger;
+  readonly clock?: Clock;
+  readonly random?: () => number;
+  /** Overrides from the condition engine, by interface name. */
+  readonly overrides?: (iface: string) => ReadonlyMap<string, Override>;
+}
+
+export interface DaemonCounters {
+  packetsReceived: number;
+  rsReceived: number;
+  raReceived: number;
+  raInconsistent: number;
+  reloads: number;
+  reloadFailures: number;
+}
+
+export class Daemon {
+  private config: Config | undefined;
+  private net: NetState | undefined;
+  private socket: Icmp6Socket | undefined;
+  private readonly runtimes = new Map<string, InterfaceRuntime>();
+  private unsubscribe: (() => void) | undefined;
+  readonly drops = new DropCounters();
+  readonly counters: DaemonCounters = { packetsReceived: 0, rsReceived: 0, raReceived: 0, raInconsistent: 0, reloads: 0, reloadFailures: 0 };
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  readonly startedAt: number;
+
+  constructor(private readonly opts: DaemonOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? Math.random;
+    this.startedAt = this.clock.now();
+  }
+
+  /** Parse the config; a ConfigError carries every diagnostic as `file:line:col: message`. */
+  static async readConfig(path: string, log: Logger): Promise<Config> {
+    const result = await loadConfig(path);
+    for (const w of result.warnings) log.warn(formatDiagnostic(w));
+    if (!result.ok) throw new ConfigError(result.errors.map(formatDiagnostic));
+    return result.config;
+  }
+
+  async start(): Promise<void> {
+    const config = await Daemon.readConfig(this.opts.configPath, this.opts.log);
+    this.net = await NetState.open(this.opts.backend);
+    const missing = config.interfaces.filter((i) => !i.ignoreIfMissing && this.net!.linkByName(i.name) === undefined);
+    if (missing.length > 0) {
+      this.net.close();
+      throw new ConfigError(missing.map((i) => `${i.pos.file}:${i.pos.line}:${i.pos.column}: error: interface ${i.name} does not exist and IgnoreIfMissing is off`));
+    }
+    this.socket = this.opts.backend.openIcmp6({ types: [ICMP6.RouterSolicitation, ICMP6.RouterAdvertisement] });
+    this.socket.onPacket((p) => this.onPacket(p));
+    this.unsubscribe = this.net.on((e) => this.onNetEvent(e));
+    this.apply(config);
+  }
+
+  get netState(): NetStateView | undefined {
+    return this.net;
+  }
+
+  get currentConfig(): Config | undefined {
+    return this.config;
+  }
+
+  interfaces(): InterfaceRuntime[] {
+    return [...this.runtimes.values()];
+  }
+
+  private runtimeDeps() {
+    return {
+      clock: this.clock,
+      random: this.random,
+      socket: this.socket!,
+      net: this.net!,
+      log: this.opts.log,
+      ...(this.opts.overrides !== undefined ? { overrides: this.opts.overrides } : {}),
+    };
+  }
+
+  private apply(config: Config): void {
+    const next = new Map<string, InterfaceConfig>(config.interfaces.map((i) => [i.name, i]));
+    for (const [name, rt] of this.runtimes) {
+      if (next.has(name)) continue;
+      // Removed from the config: the operator no longer wants RAs here, so hosts are told.
+      this.opts.log.info(`${name}: removed from the config, stopping`);
+      rt.stop(rt.config.removeAdvOnExit);
+      this.runtimes.delete(name);
+    }
+    for (const [name, cfg] of next) {
+      const rt = this.runtimes.get(name);
+      if (rt === undefined) {
+        const created = new InterfaceRuntime(cfg, this.runtimeDeps());
+        this.runtimes.set(name, created);
+        if (this.net!.linkByName(name) === undefined) this.opts.log.info(`${name}: not present yet; waiting for it`);
+        created.refresh();
+      } else {
+        rt.reconfigure(cfg);
+      }
+    }
+    this.config = config;
+  }
+
+  /**
+   * SIGHUP: re-read the config. A bad file is reported and the running config stays in
+   * force; a good one is applied without a goodbye RA. Returns whether it was applied.
+   */
+  async reload(): Promise<boolean> {
+    this.counters.reloads++;
+    let config: Config;
+    try {
+      config = await Daemon.readConfig(this.opts.configPath, this.opts.log);
+    } catch (e) {
+      this.counters.reloadFailures++;
+      const lines = e instanceof ConfigError ? e.lines : [(e as Error).message];
+      for (const l of lines) this.opts.log.error(l);
+      this.opts.log.error('reload rejected; the running configuration stays in force');
+      return false;
+    }
+    this.apply(config);
+    this.opts.log.info(`reloaded ${this.opts.configPath}`);
+    return true;
+  }
+
+  /** SIGUSR1: DecrementLifetimes start again from the configured values. */
+  resetDecrement(): void {
+    for (const rt of this.runtimes.values()) rt.resetDecrement();
+  }
+
+  /** The condition engine changed an override: rebuild and trigger where the RA changed. */
+  recompute(why: string, iface?: string): void {
+    for (const rt of this.runtimes.values()) if (iface === undefined || rt.name === iface) rt.recompute(why);
+  }
+
+  private onNetEvent(e: NetEvent): void {
+    switch (e.kind) {
+      case 'link':
+      case 'linkRemoved':
+      case 'resync':
+        for (const rt of this.runtimes.values()) rt.refresh();
+        break;
+      case 'address':
+      case 'addressRemoved': {
+        for (const rt of this.runtimes.values()) {
+          const base6 = rt.config.prefixes.some((p) => p.base6Interface !== undefined);
+          if (rt.ifindex === e.address.ifindex || base6) rt.refresh();
+        }
+        break;
+      }
+      case 'route':
+      case 'routeRemoved':
+        break;
+      default: {
+        const never: never = e;
+        void never;
+      }
+    }
+  }
+
+  private onPacket(p: IcmpPacket): void {
+    this.counters.packetsReceived++;
+    const v = validateReceived(p.data, { source: p.source, destination: p.destination, hopLimit: p.hopLimit, ifindex: p.ifindex });
+    if (!v.ok) {
+      this.drops.count(v.code);
+      this.opts.log.debug(`dropped packet from ${p.source} on ifindex ${p.ifindex}: ${v.reason}`);
+      return;
+    }
+    const rt = [...this.runtimes.values()].find((r) => r.ifindex === p.ifindex);
+    if (v.message.type === 'rs') {
+      this.counters.rsReceived++;
+      rt?.advertiser.solicit(p.source);
+    } else if (v.message.type === 'ra') {
+      this.counters.raReceived++;
+      if (rt === undefined || p.source === rt.sourceAddress) return;
+      this.checkRa(rt, p.source, v.message);
+    }
+  }
+
+  private readonly reported = new Map<string, number>();
+
+  /** RFC 4861 6.2.7: log RAs from other routers that contradict ours (rate-limited per source and field). */
+  private checkRa(rt: InterfaceRuntime, source: string, ra: RouterAdvertisement): void {
+    const ours = rt.build(false);
+    if (ours === undefined) return;
+    const issues = checkConsistency(ours.ra, ra);
+    if (issues.length === 0) return;
+    this.counters.raInconsistent++;
+    const now = this.clock.now();
+    for (const issue of issues) {
+      const key = `${rt.name} ${source} ${issue.field}`;
+      const last = this.reported.get(key);
+      if (last !== undefined && now - last < 60_000) continue;
+      this.reported.set(key, now);
+      this.opts.log.warn(`${rt.name}: RA from ${source} is inconsistent with ours (RFC 4861 6.2.7): ${issue.field}: ours ${issue.ours}, theirs ${issue.theirs}`);
+    }
+  }
+
+  /** Stop advertising; `final` sends RFC 4861 6.2.5 final RAs where RemoveAdvOnExit is on. */
+  stop(final = true): void {
+    for (const rt of this.runtimes.values()) rt.stop(final && rt.config.removeAdvOnExit);
+    this.runtimes.clear();
+    this.unsubscribe?.();
+    this.socket?.close();
+    this.net?.close();
+    this.socket = undefined;
+    this.net = undefined;
+  }
+}

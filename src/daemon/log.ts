@@ -1,0 +1,61 @@
+/** A small leveled logger with radvd's log methods (-m stderr|stderr_syslog|syslog|logfile|none). */
+import { appendFileSync } from 'node:fs';
+
+export type Level = 'error' | 'warn' | 'info' | 'debug';
+const ORDER: Record<Level, number> = { error: 0, warn: 1, info: 2, debug: 3 };
+
+export interface Logger {
+  error(msg: string): void;
+  warn(msg: string): void;
+  info(msg: string): void;
+  debug(msg: string): void;
+}
+
+export type LogMethod = 'stderr' | 'stderr_syslog' | 'syslog' | 'logfile' | 'none';
+
+export interface LoggerOptions {
+  readonly method: LogMethod;
+  readonly level: Level;
+  readonly file?: string;
+  readonly ident?: string;
+}
+
+export function createLogger(opts: LoggerOptions): Logger {
+  const max = ORDER[opts.level];
+  const ident = opts.ident ?? 'firsthop';
+  const write = (level: Level, msg: string): void => {
+    if (ORDER[level] > max || opts.method === 'none') return;
+    const line = `${new Date().toISOString()} ${ident}[${process.pid}]: ${level}: ${msg}\n`;
+    if (opts.method === 'logfile' && opts.file !== undefined) {
+      try {
+        appendFileSync(opts.file, line);
+        return;
+      } catch {
+        // fall through to stderr: a log line is never lost silently
+      }
+    }
+    // syslog and stderr_syslog: without a syslog socket in Node, lines go to stderr, where
+    // journald or the supervisor collects them.
+    process.stderr.write(line);
+  };
+  return {
+    error: (m) => write('error', m),
+    warn: (m) => write('warn', m),
+    info: (m) => write('info', m),
+    debug: (m) => write('debug', m),
+  };
+}
+
+export const silentLogger: Logger = { error() {}, warn() {}, info() {}, debug() {} };
+
+/** A logger that records lines, for tests. */
+export function memoryLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    error: (m) => lines.push(`error: ${m}`),
+    warn: (m) => lines.push(`warn: ${m}`),
+    info: (m) => lines.push(`info: ${m}`),
+    debug: (m) => lines.push(`debug: ${m}`),
+  };
+}

@@ -1,0 +1,226 @@
+/**
+ * One configured interface at run time: binds the advertiser (when), the RA builder (what),
+ * the withdrawal ledger (what hosts may still hold) and the socket (how). The daemon feeds it
+ * netlink state; it decides readiness and source address and sends the packets.
+ */
+import type { InterfaceConfig } from '../config/types';
+import type { Icmp6Socket } from '../sys/types';
+import type { AddressInfo, LinkInfo, NetStateView } from '../netlink/types';
+import { Advertiser, type SendKind } from './advertiser';
+import type { Clock } from './clock';
+import { buildRa, withdrawableItems, type BuiltRa, type InterfaceSnapshot, type Override } from '../ra/build';
+import { packRa, IPV6_HEADER } from '../ra/pack';
+import { WithdrawalLedger } from '../ra/withdrawals';
+import { encodeMessage } from '../wire';
+import { ALL_ROUTERS, canonicalIPv6, isLinkLocal } from '../net/ipv6';
+import type { Logger } from '../daemon/log';
+import type { NdOption } from '../wire/types';
+
+export interface RuntimeDeps {
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly socket: Icmp6Socket;
+  readonly net: NetStateView;
+  readonly log: Logger;
+  /** Lifetime overrides from the condition engine, by builder field. */
+  readonly overrides?: (iface: string) => ReadonlyMap<string, Override>;
+}
+
+export interface SentRecord {
+  readonly at: number;
+  readonly kind: SendKind;
+  readonly destination: string;
+  readonly packets: number;
+  readonly bytes: number;
+}
+
+export class InterfaceRuntime {
+  readonly advertiser: Advertiser;
+  readonly ledger = new WithdrawalLedger();
+  private link: LinkInfo | undefined;
+  private joinedIfindex: number | undefined;
+  private source: string | undefined;
+  private lastItems = new Map<string, NdOption>();
+  private lastBytes: Buffer | undefined;
+  private decrementBase: number;
+  private mtuWarned = false;
+  lastSent: SentRecord | undefined;
+  sendErrors = 0;
+
+  constructor(private cfg: InterfaceConfig, private readonly deps: RuntimeDeps) {
+    this.decrementBase = deps.clock.now();
+    this.advertiser = new Advertiser(cfg, {
+      clock: deps.clock,
+      random: deps.random,
+      transmit: (dst, kind, ceasing) => this.transmit(dst, kind, ceasing),
+    });
+  }
+
+  get name(): string {
+    return this.cfg.name;
+  }
+  get config(): InterfaceConfig {
+    return this.cfg;
+  }
+  get ifindex(): number | undefined {
+    return this.link?.ifindex;
+  }
+  get sourceAddress(): string | undefined {
+    return this.source;
+  }
+  get linkInfo(): LinkInfo | undefined {
+    return this.link;
+  }
+
+  /** Re-read the interface from the network state: presence, up/carrier, source address, group membership. */
+  refresh(): void {
+    const link = this.deps.net.linkByName(this.cfg.name);
+    if (link?.ifindex !== this.link?.ifindex) this.leaveGroup();
+    this.link = link;
+    if (link === undefined) {
+      this.source = undefined;
+      this.advertiser.setReady(false);
+      return;
+    }
+    this.joinGroup(link.ifindex);
+    this.source = this.chooseSource(this.deps.net.addresses(link.ifindex));
+    if (!this.mtuWarned && this.cfg.advLinkMtu > link.mtu) {
+      this.mtuWarned = true;
+      this.deps.log.warn(`${this.cfg.name}: AdvLinkMTU ${this.cfg.advLinkMtu} is above the interface MTU ${link.mtu}; hosts would send packets the link drops`);
+    }
+    const ready = link.up && link.carrier && this.source !== undefined;
+    if (ready && !this.advertiser.isReady) this.deps.log.info(`${this.cfg.name}: advertising from ${this.source} (ifindex ${link.ifindex})`);
+    if (!ready && this.advertiser.isReady) this.deps.log.info(`${this.cfg.name}: not ready (${!link.up ? 'down' : !link.carrier ? 'no carrier' : 'no usable source address'})`);
+    this.advertiser.setReady(ready);
+    this.recompute('interface state');
+  }
+
+  /** AdvRASrcAddress in order of choice when set, else the first usable link-local address (RFC 4861 6.1.2). */
+  private chooseSource(addrs: readonly AddressInfo[]): string | undefined {
+    const usable = addrs.filter((a) => !a.tentative && !a.dadFailed);
+    if (this.cfg.advRaSrcAddress.length > 0) {
+      for (const want of this.cfg.advRaSrcAddress) {
+        const c = canonicalIPv6(want);
+        if (usable.some((a) => a.address === c)) return c;
+      }
+      return undefined;
+    }
+    return usable.find((a) => isLinkLocal(a.address))?.address;
+  }
+
+  private joinGroup(ifindex: number): void {
+    if (this.joinedIfindex === ifindex) return;
+    try {
+      // RFC 4861 6.2.2: an advertising interface joins the all-routers group to hear RSs.
+      this.deps.socket.joinGroup(ALL_ROUTERS, ifindex);
+      this.joinedIfindex = ifindex;
+    } catch (e) {
+      this.deps.log.warn(`${this.cfg.name}: cannot join ${ALL_ROUTERS}: ${(e as Error).message}`);
+    }
+  }
+
+  private leaveGroup(): void {
+    if (this.joinedIfindex === undefined) return;
+    try {
+      this.deps.socket.leaveGroup(ALL_ROUTERS, this.joinedIfindex);
+    } catch {
+      // the interface is gone, and its memberships with it
+    }
+    this.joinedIfindex = undefined;
+  }
+
+  snapshot(): InterfaceSnapshot | undefined {
+    const link = this.link;
+    if (link === undefined) return undefined;
+    const net = this.deps.net;
+    return {
+      ifindex: link.ifindex,
+      mtu: link.mtu,
+      ...(link.mac !== undefined ? { mac: link.mac } : {}),
+      addresses: net.addresses(link.ifindex),
+      addressesOf: (name: string) => {
+        const other = net.linkByName(name);
+        return other === undefined ? [] : net.addresses(other.ifindex);
+      },
+    };
+  }
+
+  build(ceasing = false): BuiltRa | undefined {
+    const snap = this.snapshot();
+    if (snap === undefined) return undefined;
+    const now = this.deps.clock.now();
+    return buildRa(this.cfg, snap, {
+      now,
+      decrementBase: this.decrementBase,
+      ceasing,
+      withdrawals: this.ledger.active(now),
+      overrides: this.deps.overrides?.(this.cfg.name) ?? new Map(),
+    });
+  }
+
+  /**
+   * Rebuild the RA; record withdrawn items; when the content changed, trigger an RA
+   * (RFC 4861 6.2.4). Returns true when it changed.
+   */
+  recompute(why: string): boolean {
+    const built = this.build(false);
+    if (built === undefined) return false;
+    const items = withdrawableItems(built.ra);
+    const now = this.deps.clock.now();
+    let rebuilt = built;
+    if (this.ledger.update(this.lastItems, items, now, why)) rebuilt = this.build(false) ?? built;
+    this.lastItems = items;
+    const bytes = Buffer.from(encodeMessage(rebuilt.ra));
+    const changed = this.lastBytes !== undefined && !bytes.equals(this.lastBytes);
+    this.lastBytes = bytes;
+    if (changed) {
+      this.deps.log.debug(`${this.cfg.name}: RA changed (${why})`);
+      this.advertiser.changed();
+    }
+    return changed;
+  }
+
+  /** Apply a reloaded config for this interface. */
+  reconfigure(cfg: InterfaceConfig): void {
+    this.cfg = cfg;
+    this.mtuWarned = false;
+    this.advertiser.setConfig(cfg);
+    this.refresh();
+    this.recompute('reload');
+  }
+
+  /** SIGUSR1: DecrementLifetimes start over from the configured values (radvd). */
+  resetDecrement(): void {
+    this.decrementBase = this.deps.clock.now();
+    this.recompute('SIGUSR1');
+  }
+
+  private transmit(destination: string, kind: SendKind, ceasing: boolean): void {
+    const link = this.link;
+    const source = this.source;
+    if (link === undefined || source === undefined) return;
+    const built = this.build(ceasing);
+    if (built === undefined) return;
+    const maxPacket = Math.min(this.cfg.advRaMtu > 0 ? this.cfg.advRaMtu : link.mtu, link.mtu);
+    const packets = packRa(built.ra, Math.max(maxPacket, IPV6_HEADER + 16 + 8));
+    let bytes = 0;
+    for (const p of packets) {
+      const data = encodeMessage(p);
+      bytes += data.length;
+      try {
+        this.deps.socket.send(data, destination, link.ifindex, source);
+      } catch (e) {
+        this.sendErrors++;
+        this.deps.log.warn(`${this.cfg.name}: sending RA to ${destination} failed: ${(e as Error).message}`);
+      }
+    }
+    this.lastSent = { at: this.deps.clock.now(), kind, destination, packets: packets.length, bytes };
+    this.deps.log.debug(`${this.cfg.name}: sent ${kind} RA to ${destination} (${packets.length} packet(s), ${bytes} bytes)`);
+  }
+
+  /** Stop; with `final`, send the RFC 4861 6.2.5 final RA first. */
+  stop(final: boolean): void {
+    this.advertiser.stop(final);
+    this.leaveGroup();
+  }
+}
