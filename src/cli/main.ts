@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+/**
+ * The `firsthop` command. With radvd's flags it runs the daemon (foreground only; -n is
+ * accepted); `-c` checks a config as `radvd -c` does; subcommands: dump, demo, version.
+ */
+import { parseArgs } from 'node:util';
+import { writeFileSync, unlinkSync } from 'node:fs';
+import { Daemon, ConfigError } from '../daemon/daemon';
+import { createLogger, type Level, type LogMethod } from '../daemon/log';
+import { checkConfigCli } from '../config';
+import { runDump } from './run-dump';
+
+const VERSION = '0.1.0';
+const DEFAULT_CONFIG = '/etc/radvd.conf';
+const DEFAULT_PIDFILE = '/run/firsthop.pid';
+
+const USAGE = `usage: firsthop [options]            run the daemon (radvd-compatible flags)
+       firsthop -c [-C FILE]           check a config file and exit (0 ok, 1 errors)
+       firsthop dump [-i IFACE] [--json] [--count N] [--timeout S]
+                                       print every Router Advertisement heard
+       firsthop demo                   build the S1 lab, run firsthop, show what a host learned
+       firsthop version
+
+options (radvd's):
+  -C, --config FILE      config file (default ${DEFAULT_CONFIG})
+  -c, --configtest       check the config and exit
+  -n, --nodaemon         stay in the foreground (the only mode; accepted for radvd scripts)
+  -d, --debug N          debug level 1-5 (2 and above log every packet)
+  -m, --logmethod M      stderr | stderr_syslog | syslog | logfile | none (default stderr)
+  -l, --logfile FILE     log file for -m logfile
+  -f, --facility N       syslog facility (accepted; lines go to stderr)
+  -p, --pidfile FILE     pid file (default ${DEFAULT_PIDFILE})
+  -u, --username USER    drop privileges to USER once the sockets are open
+  -v, --version          print the version
+  -h, --help             this text
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const sub = argv[0];
+  if (sub === 'dump') return runDump(argv.slice(1));
+  if (sub === 'demo') {
+    const { runDemo } = await import('../lab/demo');
+    return runDemo();
+  }
+  if (sub === 'version') {
+    process.stdout.write(`firsthop ${VERSION}\n`);
+    return 0;
+  }
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        config: { type: 'string', short: 'C' },
+        configtest: { type: 'boolean', short: 'c' },
+        nodaemon: { type: 'boolean', short: 'n' },
+        debug: { type: 'string', short: 'd' },
+        logmethod: { type: 'string', short: 'm' },
+        logfile: { type: 'string', short: 'l' },
+        facility: { type: 'string', short: 'f' },
+        pidfile: { type: 'string', short: 'p' },
+        username: { type: 'string', short: 'u' },
+        version: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    process.stderr.write(`firsthop: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (values.version) {
+    process.stdout.write(`firsthop ${VERSION}\n`);
+    return 0;
+  }
+  const configPath = values.config ?? DEFAULT_CONFIG;
+  if (values.configtest) return checkConfigCli(configPath);
+
+  const methods: LogMethod[] = ['stderr', 'stderr_syslog', 'syslog', 'logfile', 'none'];
+  const method = (values.logmethod ?? 'stderr') as LogMethod;
+  if (!methods.includes(method)) {
+    process.stderr.write(`firsthop: unknown log method '${values.logmethod}' (one of ${methods.join(', ')})\n`);
+    return 2;
+  }
+  if (method === 'logfile' && values.logfile === undefined) {
+    process.stderr.write('firsthop: -m logfile needs -l FILE\n');
+    return 2;
+  }
+  const debug = values.debug === undefined ? 0 : Number(values.debug);
+  if (!Number.isInteger(debug) || debug < 0 || debug > 5) {
+    process.stderr.write(`firsthop: debug level must be 0 to 5, not '${values.debug}'\n`);
+    return 2;
+  }
+  const level: Level = debug >= 2 ? 'debug' : 'info';
+  const log = createLogger({ method, level, ...(values.logfile !== undefined ? { file: values.logfile } : {}) });
+
+  const { linuxBackend } = await import('../sys/linux');
+  const daemon = new Daemon({ configPath, backend: linuxBackend(), log });
+  try {
+    await daemon.start();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`firsthop: cannot start: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const pidfile = values.pidfile ?? DEFAULT_PIDFILE;
+  try {
+    writeFileSync(pidfile, `${process.pid}\n`);
+  } catch (e) {
+    log.warn(`cannot write pid file ${pidfile}: ${(e as Error).message}`);
+  }
+  if (values.username !== undefined) {
+    try {
+      const { execFileSync } = await import('node:child_process');
+      const gid = Number(execFileSync('id', ['-g', values.username]).toString().trim());
+      process.setgroups?.([gid]);
+      process.setgid?.(gid);
+      process.setuid?.(values.username);
+      log.info(`dropped privileges to ${values.username}`);
+    } catch (e) {
+      log.error(`cannot drop privileges to ${values.username}: ${(e as Error).message}`);
+      daemon.stop(false);
+      return 1;
+    }
+  }
+  log.info(`firsthop ${VERSION} started with ${configPath}`);
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const shutdown = (sig: string): void => {
+      if (stopping) return;
+      stopping = true;
+      log.info(`${sig}: stopping`);
+      daemon.stop(true);
+      try {
+        unlinkSync(pidfile);
+      } catch {
+        // already gone, or never written
+      }
+      resolve(0);
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGHUP', () => {
+      void daemon.reload();
+    });
+    process.on('SIGUSR1', () => daemon.resetDecrement());
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Sockets are closed on stop; exit promptly even if a timer is pending.
+    if (code !== undefined) setImmediate(() => process.exit(code));
+  },
+  (e: unknown) => {
+    process.stderr.write(`firsthop: ${(e as Error).stack ?? String(e)}\n`);
+    process.exit(1);
+  },
+);
