@@ -343,7 +343,7 @@ const lowpanContext: OptionCodec<LowpanContextOption> = {
   name: '6LoWPAN Context',
   units: (u) => u === 2 || u === 3,
   unitsRule: '2 or 3 (RFC 6775 4.2)',
-  encodingLength: (o) => 8 + prefixBytesSent(parseIPv6(o.prefix), o.contextLength, 8),
+  encodingLength: (o) => 6 + prefixBytesSent(parseIPv6(o.prefix), o.contextLength, 8),
   encode(o, w) {
     const prefix = parseIPv6(o.prefix);
     if (!Number.isInteger(o.contextId) || o.contextId < 0 || o.contextId > 15) throw new RangeError(`6LoWPAN context ID must be 0..15, got ${o.contextId}`);
