@@ -1,0 +1,472 @@
+/**
+ * NetState: the kernel's links, IPv6 addresses and IPv6 routes (all tables), from a full
+ * rtnetlink dump kept current by rtnetlink events.
+ *
+ * Ordering. One socket carries both the dumps and the events. The kernel appends event
+ * notifications and dump parts to that socket's queue in the order it produces them, and
+ * produces each dump part only when it is read, so applying every message in arrival order
+ * gives the kernel's state: an event queued before a dump part is already reflected in it,
+ * one queued after it follows it. While a (re)synchronisation runs, every message, dump part
+ * or event, goes to a staging copy; the staging copy replaces the live one when the last
+ * dump (routes) is done. Nothing is emitted from staging: the swap emits one 'resync'.
+ *
+ * Loss. ENOBUFS (the kernel dropped notifications) or NLM_F_DUMP_INTR (the dump raced a
+ * change) marks the state dirty: a dump in progress is read to its end (the kernel allows
+ * one per socket), then the whole sequence starts again. The live view keeps its last
+ * consistent state meanwhile (`synced` is false) and is never patched with a guess.
+ */
+import type { RawNetlinkSocket, SystemBackend } from '../sys/types';
+import type { AddressInfo, LinkInfo, NetEvent, NetStateView, RouteInfo } from './types';
+import {
+  addressDumpRequest,
+  linkDumpRequest,
+  parseAddressMessage,
+  parseDone,
+  parseError,
+  parseLinkMessage,
+  parseMessages,
+  parseRouteMessage,
+  routeDumpRequest,
+  type NetlinkMessage,
+  type NextHop,
+} from './codec';
+import { AF_UNSPEC, NLM_F, NLMSG, RTM, RTM_F_CLONED, RTNLGRP } from './constants';
+
+export class NetlinkError extends Error {
+  override readonly name = 'NetlinkError';
+  constructor(message: string, readonly errno: number) {
+    super(message);
+  }
+}
+
+export interface NetStateOptions {
+  /** Delay before retrying a re-synchronisation that failed (NLMSG_ERROR). Default 1000 ms. */
+  readonly retryMs?: number;
+}
+
+export interface NetStateStats {
+  /** Dump sequences started (links + addresses + routes), including the first one. */
+  syncs: number;
+  /** Overflows (ENOBUFS) reported by the socket. */
+  overflows: number;
+  /** Dumps that came back with NLM_F_DUMP_INTR. */
+  interrupted: number;
+  /** Milliseconds the last completed synchronisation took. */
+  lastSyncMs: number;
+  /** Datagrams that failed to parse (each forces a resync). */
+  parseErrors: number;
+}
+
+interface StoredRoute {
+  readonly info: RouteInfo;
+  /** Next hops when the kernel reported the route with RTA_MULTIPATH. */
+  readonly hops?: readonly NextHop[];
+  /** Key without the next hop: table, destination, source, metric, type. */
+  readonly base: string;
+}
+
+/** One consistent copy of the kernel's state. */
+class Tables {
+  readonly links = new Map<number, LinkInfo>();
+  readonly addresses = new Map<string, AddressInfo>();
+  readonly routes = new Map<string, StoredRoute>();
+}
+
+const PHASES = [linkDumpRequest, addressDumpRequest, routeDumpRequest] as const;
+
+interface Sync {
+  phase: number;
+  seq: number;
+  readonly staging: Tables;
+  dirty: boolean;
+  readonly started: number;
+}
+
+function addressKey(a: { ifindex: number; address: string }): string {
+  return `${a.ifindex}|${a.address}`;
+}
+
+function sameLink(a: LinkInfo, b: LinkInfo): boolean {
+  return (
+    a.ifindex === b.ifindex &&
+    a.name === b.name &&
+    a.up === b.up &&
+    a.carrier === b.carrier &&
+    a.operState === b.operState &&
+    a.mtu === b.mtu &&
+    a.mac === b.mac &&
+    a.flags === b.flags &&
+    a.kind === b.kind
+  );
+}
+
+function sameRecord<T extends object>(a: T, b: T): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => (a as Record<string, unknown>)[k] === (b as Record<string, unknown>)[k]);
+}
+
+export class NetState implements NetStateView {
+  private live = new Tables();
+  private sync: Sync | undefined;
+  private seq = Math.floor(Math.random() * 0x7fffffff) + 1;
+  private readonly handlers = new Set<(event: NetEvent) => void>();
+  private opening: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly retryMs: number;
+  readonly stats: NetStateStats = { syncs: 0, overflows: 0, interrupted: 0, lastSyncMs: 0, parseErrors: 0 };
+
+  private constructor(private readonly socket: RawNetlinkSocket, options: NetStateOptions) {
+    this.retryMs = options.retryMs ?? 1000;
+    socket.onDatagram((d) => this.onDatagram(d));
+    socket.onOverflow(() => this.onOverflow());
+  }
+
+  /**
+   * Subscribe to link, IPv6 address and IPv6 route events, dump all three and resolve when
+   * the state is complete. Rejects (and closes the socket) when the kernel refuses a dump.
+   * Works on any SystemBackend: linuxBackend() or the in-memory MemoryBackend.
+   */
+  static async open(backend: SystemBackend, options: NetStateOptions = {}): Promise<NetState> {
+    const socket = backend.openRouteNetlink({ groups: [RTNLGRP.LINK, RTNLGRP.IPV6_IFADDR, RTNLGRP.IPV6_ROUTE] });
+    const state = new NetState(socket, options);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        state.opening = { resolve, reject };
+        state.startSync();
+      });
+    } catch (e) {
+      state.close();
+      throw e;
+    }
+    return state;
+  }
+
+  /** False while a re-synchronisation after an overflow is in progress. */
+  get synced(): boolean {
+    return this.sync === undefined && this.opening === undefined;
+  }
+
+  links(): readonly LinkInfo[] {
+    return [...this.live.links.values()].sort((a, b) => a.ifindex - b.ifindex);
+  }
+
+  link(ifindex: number): LinkInfo | undefined {
+    return this.live.links.get(ifindex);
+  }
+
+  linkByName(name: string): LinkInfo | undefined {
+    for (const l of this.live.links.values()) if (l.name === name) return l;
+    return undefined;
+  }
+
+  addresses(ifindex?: number): readonly AddressInfo[] {
+    const all = [...this.live.addresses.values()];
+    return ifindex === undefined ? all : all.filter((a) => a.ifindex === ifindex);
+  }
+
+  routes(): readonly RouteInfo[] {
+    return [...this.live.routes.values()].map((r) => r.info);
+  }
+
+  on(handler: (event: NetEvent) => void): () => void {
+    const h = (e: NetEvent): void => handler(e); // a distinct entry even when subscribed twice
+    this.handlers.add(h);
+    return () => {
+      this.handlers.delete(h);
+    };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.socket.close();
+    this.handlers.clear();
+  }
+
+  // -------------------------------------------------------------------------------------
+
+  private emit(event: NetEvent): void {
+    for (const h of [...this.handlers]) {
+      try {
+        h(event);
+      } catch (e) {
+        // A failing consumer must not leave the state half-applied: surface it separately.
+        queueMicrotask(() => {
+          throw e;
+        });
+      }
+    }
+  }
+
+  private nextSeq(): number {
+    this.seq = this.seq >= 0x7fffffff ? 1 : this.seq + 1;
+    return this.seq;
+  }
+
+  private startSync(): void {
+    if (this.closed) return;
+    this.stats.syncs++;
+    this.sync = { phase: 0, seq: this.nextSeq(), staging: new Tables(), dirty: false, started: Date.now() };
+    this.request();
+  }
+
+  private request(): void {
+    const s = this.sync;
+    if (!s) return;
+    const build = PHASES[s.phase];
+    if (!build) return;
+    try {
+      this.socket.send(build(s.seq));
+    } catch (e) {
+      this.fail(e instanceof Error ? e : new Error(String(e)));
+    }
+  }
+
+  private fail(error: Error): void {
+    this.sync = undefined;
+    if (this.opening) {
+      const o = this.opening;
+      this.opening = undefined;
+      o.reject(error);
+      return;
+    }
+    if (this.closed) return;
+    // Keep the last consistent state and try again later. `synced` stays false until then.
+    this.sync = { phase: -1, seq: -1, staging: new Tables(), dirty: true, started: Date.now() };
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.startSync();
+    }, this.retryMs);
+  }
+
+  private onOverflow(): void {
+    if (this.closed) return;
+    this.stats.overflows++;
+    if (this.sync) this.sync.dirty = true; // finish the running dump, then start over
+    else this.startSync();
+  }
+
+  private onDatagram(datagram: Buffer): void {
+    if (this.closed) return;
+    let messages: NetlinkMessage[];
+    try {
+      messages = parseMessages(datagram);
+    } catch {
+      this.stats.parseErrors++;
+      this.onOverflow();
+      return;
+    }
+    for (const m of messages) {
+      if (this.closed) return;
+      try {
+        this.onMessage(m);
+      } catch {
+        // An undecodable message is as bad as a lost one.
+        this.stats.parseErrors++;
+        this.onOverflow();
+      }
+    }
+  }
+
+  private onMessage(m: NetlinkMessage): void {
+    const s = this.sync;
+    // Only our dump requests use s.seq with NLM_F_MULTI / DONE / ERROR; events carry the
+    // sequence number of whoever caused them, never a multi-part flag.
+    const isDumpReply = s !== undefined && m.seq === s.seq && (m.flags & NLM_F.MULTI || m.type === NLMSG.ERROR || m.type === NLMSG.DONE);
+    if (isDumpReply) {
+      if (m.type === NLMSG.DONE) {
+        const errno = parseDone(m.payload);
+        if (errno !== 0) this.fail(new NetlinkError(`rtnetlink dump failed: errno ${errno}`, errno));
+        else this.nextPhase();
+        return;
+      }
+      if (m.type === NLMSG.ERROR) {
+        const { errno } = parseError(m.payload);
+        if (errno !== 0) this.fail(new NetlinkError(`rtnetlink dump refused: errno ${errno}`, errno));
+        return;
+      }
+      if (m.flags & NLM_F.DUMP_INTR) {
+        this.stats.interrupted++;
+        s.dirty = true;
+      }
+      this.apply(s.staging, m, false);
+      return;
+    }
+    if (m.type === NLMSG.OVERRUN) {
+      this.onOverflow();
+      return;
+    }
+    if (m.type < RTM.NEWLINK) return; // NOOP, ERROR, DONE of nobody we know
+    this.apply(s ? s.staging : this.live, m, s === undefined);
+  }
+
+  private nextPhase(): void {
+    const s = this.sync;
+    if (!s) return;
+    s.phase++;
+    if (s.phase < PHASES.length) {
+      this.request();
+      return;
+    }
+    if (s.dirty) {
+      this.startSync();
+      return;
+    }
+    this.live = s.staging;
+    this.sync = undefined;
+    this.stats.lastSyncMs = Date.now() - s.started;
+    if (this.opening) {
+      const o = this.opening;
+      this.opening = undefined;
+      o.resolve();
+    }
+    this.emit({ kind: 'resync' });
+  }
+
+  private apply(t: Tables, m: NetlinkMessage, emit: boolean): void {
+    switch (m.type) {
+      case RTM.NEWLINK:
+      case RTM.DELLINK: {
+        const { family, link } = parseLinkMessage(m.payload);
+        if (family !== AF_UNSPEC) return; // AF_BRIDGE port and AF_INET6 ifinfo messages
+        if (m.type === RTM.NEWLINK) this.putLink(t, link, emit);
+        else this.removeLink(t, link, emit);
+        return;
+      }
+      case RTM.NEWADDR:
+      case RTM.DELADDR: {
+        const { address } = parseAddressMessage(m.payload);
+        if (!address) return;
+        const key = addressKey(address);
+        const previous = t.addresses.get(key);
+        if (m.type === RTM.NEWADDR) {
+          t.addresses.set(key, address);
+          if (emit && !(previous && sameRecord(previous, address))) this.emit({ kind: 'address', address });
+        } else if (previous) {
+          t.addresses.delete(key);
+          if (emit) this.emit({ kind: 'addressRemoved', address });
+        }
+        return;
+      }
+      case RTM.NEWROUTE:
+      case RTM.DELROUTE: {
+        const msg = parseRouteMessage(m.payload);
+        if (!msg.route || msg.flags & RTM_F_CLONED) return;
+        if (m.type === RTM.NEWROUTE) this.putRoute(t, msg.route, msg.source, msg.sourceLength, msg.multipath, emit);
+        else this.removeRoute(t, msg.route, msg.source, msg.sourceLength, msg.multipath, emit);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private putLink(t: Tables, link: LinkInfo, emit: boolean): void {
+    const previous = t.links.get(link.ifindex);
+    t.links.set(link.ifindex, link);
+    if (!emit || (previous && sameLink(previous, link))) return;
+    this.emit(previous ? { kind: 'link', link, previous } : { kind: 'link', link });
+  }
+
+  /** The kernel reports the addresses and routes of a vanishing link first; drop any it did not. */
+  private removeLink(t: Tables, link: LinkInfo, emit: boolean): void {
+    if (!t.links.has(link.ifindex)) return;
+    for (const [key, a] of t.addresses) {
+      if (a.ifindex !== link.ifindex) continue;
+      t.addresses.delete(key);
+      if (emit) this.emit({ kind: 'addressRemoved', address: a });
+    }
+    for (const [key, r] of t.routes) {
+      if (r.info.oif !== link.ifindex) continue;
+      t.routes.delete(key);
+      if (emit) this.emit({ kind: 'routeRemoved', route: r.info });
+    }
+    t.links.delete(link.ifindex);
+    if (emit) this.emit({ kind: 'linkRemoved', link });
+  }
+
+  // Routes. The kernel's identity of an IPv6 route is (table, destination, source, metric)
+  // plus, for routes that are not ECMP siblings, the device and gateway (one connected
+  // fe80::/64 per interface share everything else). ECMP routes arrive either as one
+  // RTA_MULTIPATH message (dumps, appends, whole-route deletes) or as single-hop messages
+  // for one sibling (deleting one next hop), so both shapes are reconciled here.
+
+  private static baseKey(r: RouteInfo, source: string, sourceLength: number): string {
+    return `${r.table}|${r.destination}/${r.prefixLength}|${source}/${sourceLength}|${r.metric}|${r.type}`;
+  }
+
+  private static hopKey(base: string, oif: number | undefined, gateway: string | undefined): string {
+    return `${base}|${oif ?? ''}|${gateway ?? ''}`;
+  }
+
+  private setRoute(t: Tables, key: string, stored: StoredRoute, emit: boolean): void {
+    const previous = t.routes.get(key);
+    t.routes.set(key, stored);
+    if (emit && !(previous && sameRecord(previous.info, stored.info) && sameHops(previous.hops, stored.hops))) {
+      this.emit({ kind: 'route', route: stored.info });
+    }
+  }
+
+  private deleteRoute(t: Tables, key: string, emit: boolean): void {
+    const previous = t.routes.get(key);
+    if (!previous) return;
+    t.routes.delete(key);
+    if (emit) this.emit({ kind: 'routeRemoved', route: previous.info });
+  }
+
+  private putRoute(t: Tables, route: RouteInfo, source: string, sourceLength: number, hops: readonly NextHop[] | undefined, emit: boolean): void {
+    const base = NetState.baseKey(route, source, sourceLength);
+    if (hops && hops.length > 1) {
+      // The multipath route supersedes single-hop entries for any of its hops.
+      for (const h of hops) this.deleteRoute(t, NetState.hopKey(base, h.oif, h.gateway), emit);
+      this.setRoute(t, `${base}|mp`, { info: route, hops, base }, emit);
+      return;
+    }
+    this.setRoute(t, NetState.hopKey(base, route.oif, route.gateway), { info: route, base }, emit);
+  }
+
+  private removeRoute(t: Tables, route: RouteInfo, source: string, sourceLength: number, hops: readonly NextHop[] | undefined, emit: boolean): void {
+    const base = NetState.baseKey(route, source, sourceLength);
+    const mpKey = `${base}|mp`;
+    if (hops && hops.length > 1) {
+      this.deleteRoute(t, mpKey, emit);
+      for (const h of hops) this.deleteRoute(t, NetState.hopKey(base, h.oif, h.gateway), emit);
+      return;
+    }
+    const key = NetState.hopKey(base, route.oif, route.gateway);
+    if (t.routes.has(key)) {
+      this.deleteRoute(t, key, emit);
+      return;
+    }
+    // One sibling of a multipath route went away.
+    const mp = t.routes.get(mpKey);
+    if (!mp?.hops) return;
+    const rest = mp.hops.filter((h) => !(h.oif === route.oif && h.gateway === route.gateway));
+    if (rest.length === mp.hops.length) return;
+    const first = rest[0];
+    if (rest.length > 1 || !first) {
+      const info: RouteInfo = withHop(mp.info, first);
+      this.setRoute(t, mpKey, { info, hops: rest, base }, emit);
+      return;
+    }
+    this.deleteRoute(t, mpKey, emit);
+    this.setRoute(t, NetState.hopKey(base, first.oif, first.gateway), { info: withHop(mp.info, first), base }, emit);
+  }
+}
+
+function withHop(r: RouteInfo, hop: NextHop | undefined): RouteInfo {
+  const { gateway: _g, oif: _o, ...rest } = r;
+  return {
+    ...rest,
+    ...(hop?.gateway !== undefined ? { gateway: hop.gateway } : {}),
+    ...(hop?.oif !== undefined ? { oif: hop.oif } : {}),
+  };
+}
+
+function sameHops(a: readonly NextHop[] | undefined, b: readonly NextHop[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.length === b.length && a.every((h, i) => b[i] !== undefined && sameRecord(h, b[i] as NextHop));
+}

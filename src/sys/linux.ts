@@ -1,0 +1,244 @@
+/**
+ * The Linux SystemBackend: thin wrappers over the native addon (native/firsthop_sys.c,
+ * built by node-gyp into build/Release/firsthop_sys.node when the package is installed).
+ * The addon is loaded on first use, so code that only uses the in-memory backend never
+ * needs it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { formatIPv6, isMulticast, parseIPv6 } from '../net/ipv6';
+import { SysError, type Icmp6Socket, type IcmpPacket, type RawNetlinkSocket, type SystemBackend } from './types';
+
+/** Opaque handle of one native socket. */
+export type NativeHandle = { readonly __brand: 'firsthop_sys socket' };
+
+/** What native/firsthop_sys.c exports. Errors thrown carry code ('EPERM'), errno and syscall. */
+export interface NativeAddon {
+  openRaw6(
+    protocol: number,
+    icmpTypes: readonly number[] | null,
+    checksumOffset: number,
+    hopLimit: number,
+    multicastLoop: boolean,
+    netns: string | null,
+    callback: (err: NativeError | null, data?: Buffer, source?: Buffer, destination?: Buffer, ifindex?: number, hopLimit?: number) => void,
+  ): NativeHandle;
+  sendRaw6(handle: NativeHandle, data: Uint8Array, destination: Uint8Array, ifindex: number, source: Uint8Array | null): number;
+  membership(handle: NativeHandle, group: Uint8Array, ifindex: number, join: boolean): void;
+  openNetlink(
+    protocol: number,
+    groups: readonly number[],
+    receiveBuffer: number,
+    netns: string | null,
+    callback: (err: NativeError | null, data?: Buffer) => void,
+  ): NativeHandle;
+  sendNetlink(handle: NativeHandle, datagram: Uint8Array): void;
+  netlinkPortId(handle: NativeHandle): number;
+  close(handle: NativeHandle): void;
+}
+
+export interface NativeError extends Error {
+  readonly code: string;
+  readonly errno: number;
+  readonly syscall?: string;
+}
+
+const ADDON_FILE = join('build', 'Release', 'firsthop_sys.node');
+
+/** The directory holding firsthop's package.json, searched upwards from this file. */
+export function packageRoot(): string {
+  let dir = __dirname;
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'firsthop') return dir;
+      } catch {
+        // not ours; keep looking
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`cannot find firsthop's package.json above ${__dirname}`);
+    dir = parent;
+  }
+}
+
+let addon: NativeAddon | undefined;
+
+/**
+ * Load build/Release/firsthop_sys.node (or the file named by FIRSTHOP_ADDON). Throws an
+ * Error saying how to build it when it is missing.
+ */
+export function loadAddon(): NativeAddon {
+  if (addon) return addon;
+  if (process.platform !== 'linux') throw new Error(`firsthop's native backend needs Linux (this is ${process.platform})`);
+  const path = process.env['FIRSTHOP_ADDON'] ?? join(packageRoot(), ADDON_FILE);
+  if (!existsSync(path)) {
+    throw new Error(
+      `firsthop native addon not built: ${path} is missing. Run 'npm install' (or 'npm rebuild') in ${packageRoot()}; ` +
+        `node-gyp needs python3, make, a C compiler and Node's headers.`,
+    );
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  addon = require(path) as NativeAddon;
+  return addon;
+}
+
+function isNativeError(e: unknown): e is NativeError {
+  return e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && typeof (e as { errno?: unknown }).errno === 'number';
+}
+
+function toSysError(e: unknown): unknown {
+  return isNativeError(e) ? new SysError(e.message, e.code, e.errno) : e;
+}
+
+/** Run a native call, turning its errno errors into SysError. */
+function sys<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (e) {
+    throw toSysError(e);
+  }
+}
+
+function warn(what: string, e: unknown): void {
+  process.emitWarning(`${what}: ${e instanceof Error ? e.message : String(e)}`, { code: 'FIRSTHOP_SYS' });
+}
+
+export interface LinuxBackendOptions {
+  /**
+   * Network namespace for every socket this backend opens: a name from `ip netns` (resolved
+   * to /run/netns/NAME) or a path such as /proc/PID/ns/net. Needs CAP_SYS_ADMIN. The process
+   * itself stays in its own namespace.
+   */
+  readonly netns?: string;
+  /** SO_RCVBUF(FORCE) of netlink sockets, bytes. Default 16 MiB. */
+  readonly netlinkReceiveBuffer?: number;
+}
+
+const IPPROTO_ICMPV6 = 58;
+const ICMPV6_CHECKSUM_OFFSET = 2; // implied: the kernel computes it for every ICMPv6 raw socket
+
+function netnsPath(netns: string | undefined): string | null {
+  if (netns === undefined) return null;
+  return netns.includes('/') ? netns : `/run/netns/${netns}`;
+}
+
+class LinuxIcmp6Socket implements Icmp6Socket {
+  private readonly handlers: ((packet: IcmpPacket) => void)[] = [];
+  private closed = false;
+  private readonly handle: NativeHandle;
+
+  constructor(private readonly native: NativeAddon, types: readonly number[], netns: string | null) {
+    this.handle = sys(() =>
+      native.openRaw6(IPPROTO_ICMPV6, [...types], ICMPV6_CHECKSUM_OFFSET, 255, false, netns, (err, data, src, dst, ifindex, hopLimit) => {
+        if (err) {
+          warn('ICMPv6 receive failed', err);
+          return;
+        }
+        if (!data || !src || !dst) return;
+        const packet: IcmpPacket = {
+          data,
+          source: formatIPv6(src),
+          destination: formatIPv6(dst),
+          hopLimit: hopLimit ?? -1,
+          ifindex: ifindex ?? 0,
+        };
+        for (const h of this.handlers) h(packet);
+      }),
+    );
+  }
+
+  send(data: Uint8Array, destination: string, ifindex: number, source?: string): void {
+    const dst = parseIPv6(destination);
+    const src = source === undefined ? null : parseIPv6(source);
+    sys(() => this.native.sendRaw6(this.handle, data, dst, ifindex, src));
+  }
+
+  joinGroup(group: string, ifindex: number): void {
+    this.membership(group, ifindex, true);
+  }
+
+  leaveGroup(group: string, ifindex: number): void {
+    this.membership(group, ifindex, false);
+  }
+
+  private membership(group: string, ifindex: number, join: boolean): void {
+    if (!isMulticast(group)) throw new SysError(`${group} is not a multicast group`, 'EINVAL', 22);
+    const bytes = parseIPv6(group);
+    try {
+      sys(() => this.native.membership(this.handle, bytes, ifindex, join));
+    } catch (e) {
+      // Joining twice is not an error; neither is leaving a group that is already left
+      // (EADDRNOTAVAIL) or whose interface is gone (ENODEV).
+      if (e instanceof SysError && (join ? e.code === 'EADDRINUSE' : e.code === 'EADDRNOTAVAIL' || e.code === 'ENODEV')) return;
+      throw e;
+    }
+  }
+
+  onPacket(handler: (packet: IcmpPacket) => void): void {
+    this.handlers.push(handler);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.native.close(this.handle);
+    this.handlers.length = 0;
+  }
+}
+
+class LinuxNetlinkSocket implements RawNetlinkSocket {
+  private readonly datagramHandlers: ((datagram: Buffer) => void)[] = [];
+  private readonly overflowHandlers: (() => void)[] = [];
+  private closed = false;
+  private readonly handle: NativeHandle;
+
+  constructor(private readonly native: NativeAddon, groups: readonly number[], receiveBuffer: number, netns: string | null) {
+    this.handle = sys(() =>
+      native.openNetlink(0 /* NETLINK_ROUTE */, [...groups], receiveBuffer, netns, (err, data) => {
+        if (err) {
+          if (err.code === 'ENOBUFS') for (const h of this.overflowHandlers) h();
+          else warn('netlink receive failed', err);
+          return;
+        }
+        if (data) for (const h of this.datagramHandlers) h(data);
+      }),
+    );
+  }
+
+  /** The port id the kernel gave this socket (nlmsg_pid of its replies). */
+  get portId(): number {
+    return sys(() => this.native.netlinkPortId(this.handle));
+  }
+
+  send(datagram: Uint8Array): void {
+    sys(() => this.native.sendNetlink(this.handle, datagram));
+  }
+
+  onDatagram(handler: (datagram: Buffer) => void): void {
+    this.datagramHandlers.push(handler);
+  }
+
+  onOverflow(handler: () => void): void {
+    this.overflowHandlers.push(handler);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.native.close(this.handle);
+    this.datagramHandlers.length = 0;
+    this.overflowHandlers.length = 0;
+  }
+}
+
+/** The real kernel, through the native addon (loaded on the first socket). */
+export function linuxBackend(options: LinuxBackendOptions = {}): SystemBackend {
+  const netns = netnsPath(options.netns);
+  const receiveBuffer = options.netlinkReceiveBuffer ?? 16 * 1024 * 1024;
+  return {
+    openIcmp6: ({ types }) => new LinuxIcmp6Socket(loadAddon(), types, netns),
+    openRouteNetlink: ({ groups }) => new LinuxNetlinkSocket(loadAddon(), groups, receiveBuffer, netns),
+  };
+}
