@@ -129,14 +129,14 @@ export function encodeMessage(header: MessageHeader, payload: Uint8Array): Buffe
 /** The errno of an NLMSG_ERROR (0 for an ACK) as a positive number, with the echoed header. */
 export function parseError(payload: Buffer): { readonly errno: number; readonly request?: { type: number; seq: number } } {
   if (payload.length < 4) throw new NetlinkParseError(`NLMSG_ERROR payload of ${payload.length} bytes`);
-  const errno = -i32(payload, 0);
+  const errno = 0 - i32(payload, 0);
   if (payload.length >= 4 + NLMSG_HDRLEN) return { errno, request: { type: u16(payload, 8), seq: u32(payload, 12) } };
   return { errno };
 }
 
 /** NLMSG_DONE carries an int: 0, or a negative errno when the dump failed. */
 export function parseDone(payload: Buffer): number {
-  return payload.length >= 4 ? -i32(payload, 0) : 0;
+  return payload.length >= 4 ? 0 - i32(payload, 0) : 0;
 }
 
 export function encodeError(seq: number, pid: number, errno: number, request?: NetlinkMessage): Buffer {
