@@ -42,6 +42,11 @@ export class NetlinkError extends Error {
 export interface NetStateOptions {
   /** Delay before retrying a re-synchronisation that failed (NLMSG_ERROR). Default 1000 ms. */
   readonly retryMs?: number;
+  /**
+   * Called with what an event handler threw. Default: rethrown from a microtask, so it is an
+   * uncaught exception, but only after the state and the other handlers are up to date.
+   */
+  readonly onHandlerError?: (error: unknown) => void;
 }
 
 export interface NetStateStats {
@@ -115,10 +120,17 @@ export class NetState implements NetStateView {
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly retryMs: number;
+  private readonly onHandlerError: (error: unknown) => void;
   readonly stats: NetStateStats = { syncs: 0, overflows: 0, interrupted: 0, lastSyncMs: 0, parseErrors: 0 };
 
   private constructor(private readonly socket: RawNetlinkSocket, options: NetStateOptions) {
     this.retryMs = options.retryMs ?? 1000;
+    this.onHandlerError =
+      options.onHandlerError ??
+      ((e) =>
+        queueMicrotask(() => {
+          throw e;
+        }));
     socket.onDatagram((d) => this.onDatagram(d));
     socket.onOverflow(() => this.onOverflow());
   }
@@ -194,9 +206,7 @@ export class NetState implements NetStateView {
         h(event);
       } catch (e) {
         // A failing consumer must not leave the state half-applied: surface it separately.
-        queueMicrotask(() => {
-          throw e;
-        });
+        this.onHandlerError(e);
       }
     }
   }
