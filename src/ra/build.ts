@@ -12,6 +12,7 @@ import {
   type PrefixInformationOption,
   type RouterAdvertisement,
 } from '../wire/types';
+import { pref64Lifetime } from '../wire';
 import { formatIPv6, isLinkLocal, maskBytes, parseIPv6, parseMac } from '../net/ipv6';
 import type { Withdrawal } from './withdrawals';
 
@@ -255,7 +256,8 @@ export function buildRa(cfg: InterfaceConfig, snap: InterfaceSnapshot, ctx: Buil
 
   if (cfg.advCaptivePortalApi !== undefined) options.push({ type: 'captivePortal', uri: cfg.advCaptivePortalApi });
   for (const n of cfg.nat64Prefixes) {
-    options.push({ type: 'pref64', prefix: n.prefix, prefixLength: n.prefixLength, lifetime: n.advValidLifetime });
+    // RFC 8781 4: the lifetime travels in 8-second units; round up so it never falls short.
+    options.push({ type: 'pref64', prefix: n.prefix, prefixLength: n.prefixLength, lifetime: pref64Lifetime(n.advValidLifetime) });
   }
   for (const c of cfg.lowpanContexts) {
     options.push({
