@@ -142,3 +142,50 @@ export type ParseResult =
 export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`;
 }
+
+/* ------------------------------------------------------------------------------------------
+ * Added by the config pipeline (src/config/): the option reference table that
+ * describeOptions() returns and docs/config-reference.md is generated from.
+ * ------------------------------------------------------------------------------------------ */
+
+/** The block an option is written in. */
+export type OptionBlock =
+  | 'interface'
+  | 'prefix'
+  | 'route'
+  | 'RDNSS'
+  | 'DNSSL'
+  | 'clients'
+  | 'AdvRASrcAddress'
+  | 'nat64prefix'
+  | 'abro'
+  | 'lowpanco'
+  | 'file';
+
+/** What a value looks like in the file. */
+export type OptionValueKind =
+  | 'on|off'
+  | 'integer'
+  | 'seconds (integer or decimal)'
+  | 'seconds|infinity'
+  | 'low|medium|high'
+  | 'interface name'
+  | 'quoted string'
+  | 'block';
+
+/** Which software first understood the option: radvd 2.19 (the drop-in target), radvd 2.20, or firsthop only. */
+export type OptionOrigin = 'radvd-2.19' | 'radvd-2.20' | 'firsthop';
+
+export interface OptionDescription {
+  readonly name: string;
+  readonly block: OptionBlock;
+  readonly type: OptionValueKind;
+  /** Default as text, e.g. '600', '0.33 * MaxRtrAdvInterval', 'off', '(none)'. */
+  readonly default: string;
+  /** Accepted values beyond the type, as text, e.g. '4..1800 (0.07..1800 with Mobile IPv6)'. */
+  readonly range: string;
+  /** RFC (and section) the option's meaning comes from, e.g. 'RFC 4861 6.2.1'. */
+  readonly rfc: string;
+  readonly meaning: string;
+  readonly origin: OptionOrigin;
+}
