@@ -476,7 +476,11 @@ export class Lab {
     await this.ip(ns, ['link', 'set', ifname, 'down']);
   }
 
-  /** `ip netns exec NS argv...` with a timeout (default 10 s). Does not throw on a non-zero exit unless opts.check. */
+  /**
+   * `ip netns exec NS argv...` with a timeout (default 10 s). Does not throw on a non-zero exit
+   * unless opts.check. Resolves when the command's stdout/stderr close: a command that leaves a
+   * background process holding them (a daemon without -n) only returns at the timeout; use spawn().
+   */
   exec(ns: string, argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
     if (argv.length === 0) return Promise.reject(new Error('exec: empty argv'));
     return run(['ip', 'netns', 'exec', this.ns(ns), ...argv], opts);
