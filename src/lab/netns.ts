@@ -255,14 +255,18 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Parse a lab namespace name `<prefix>-<pid36>-<n36>-<name>`; undefined when it isn't one. */
-export function parseLabNamespace(name: string, prefix = LAB_PREFIX): { pid: number; seq: number; local: string } | undefined {
-  const m = new RegExp(`^${escapeRe(prefix)}-([0-9a-z]+)-([0-9a-z]+)-(.+)$`).exec(name);
-  if (!m || m[1] === undefined || m[2] === undefined || m[3] === undefined) return undefined;
-  const pid = parseInt(m[1], 36);
-  const seq = parseInt(m[2], 36);
-  if (!Number.isSafeInteger(pid) || !Number.isSafeInteger(seq)) return undefined;
-  return { pid, seq, local: m[3] };
+/** Matches every lab prefix (they all start with "fh"; see Lab.create). */
+const ANY_LAB_PREFIX = 'fh[a-z0-9]*';
+
+/**
+ * Parse a lab namespace name `<prefix>-<pid36>-<n36>-<name>`; undefined when it isn't one.
+ * Without `prefix`, any lab prefix (fh...) matches.
+ */
+export function parseLabNamespace(name: string, prefix?: string): { prefix: string; pid: number; seq: number; local: string } | undefined {
+  const p = prefix === undefined ? ANY_LAB_PREFIX : escapeRe(prefix);
+  const m = new RegExp(`^(${p})-([0-9a-z]{1,8})-([0-9a-z]{1,8})-(.+)$`).exec(name);
+  if (!m || m[1] === undefined || m[2] === undefined || m[3] === undefined || m[4] === undefined) return undefined;
+  return { prefix: m[1], pid: parseInt(m[2], 36), seq: parseInt(m[3], 36), local: m[4] };
 }
 
 export interface CleanupStaleOptions {
@@ -274,10 +278,11 @@ export interface CleanupStaleOptions {
 /**
  * Delete namespaces named `<prefix>-<pid36>-...` whose owning process no longer exists
  * (left by a crashed or SIGKILLed run), killing anything still running inside them.
- * Namespaces of live processes (another engineer's test run) are left alone unless `force`.
- * Returns the names deleted. Never throws.
+ * Without `prefix`, every lab prefix (fh...) is considered. Namespaces of live processes
+ * (another engineer's test run) are left alone unless `force`. Returns the names deleted.
+ * Never throws.
  */
-export async function cleanupStale(prefix = LAB_PREFIX, opts: CleanupStaleOptions = {}): Promise<string[]> {
+export async function cleanupStale(prefix?: string, opts: CleanupStaleOptions = {}): Promise<string[]> {
   const log = opts.log ?? ((m: string) => console.error(`[lab] ${m}`));
   const removed: string[] = [];
   let names: string[];
@@ -371,12 +376,16 @@ export class Lab {
   private destroyed = false;
 
   private constructor(prefix: string, opts: LabOptions) {
-    if (!/^[a-z][a-z0-9]{0,11}$/.test(prefix)) throw new Error(`invalid lab prefix '${prefix}' (1..12 chars [a-z0-9], starting with a letter)`);
+    // "fh" first: .ci/run and cleanupStale() recognise lab namespaces by it.
+    if (!/^fh[a-z0-9]{0,10}$/.test(prefix)) throw new Error(`invalid lab prefix '${prefix}' ('fh' then up to 10 of [a-z0-9])`);
     this.id = `${prefix}-${process.pid.toString(36)}-${(labSeq++).toString(36)}`;
     this.log = opts.log ?? ((m: string) => console.error(`[lab ${this.id}] ${m}`));
   }
 
-  /** A new, empty lab. Registers it for cleanup at process exit and on SIGINT/SIGTERM/SIGHUP/uncaught exceptions. */
+  /**
+   * A new, empty lab (prefix default 'fhlab'; it must start with 'fh'). Registers it for cleanup
+   * at process exit and on SIGINT/SIGTERM/SIGHUP/uncaught exceptions.
+   */
   static create(prefix: string = LAB_PREFIX, opts: LabOptions = {}): Lab {
     const lab = new Lab(prefix, opts);
     liveLabs.add(lab);

@@ -86,10 +86,12 @@ describe('parseAddressesJson', () => {
 describe('lab naming and host settings', () => {
   it('round-trips lab namespace names', () => {
     const name = `${LAB_PREFIX}-${(12345).toString(36)}-${(3).toString(36)}-host`;
-    assert.deepEqual(parseLabNamespace(name), { pid: 12345, seq: 3, local: 'host' });
-    assert.equal(parseLabNamespace('fhlabx-1-1-host'), undefined);
-    assert.equal(parseLabNamespace('other'), undefined);
-    assert.deepEqual(parseLabNamespace('fhbench-2s-0-r1', 'fhbench'), { pid: 100, seq: 0, local: 'r1' });
+    assert.deepEqual(parseLabNamespace(name, LAB_PREFIX), { prefix: LAB_PREFIX, pid: 12345, seq: 3, local: 'host' });
+    assert.equal(parseLabNamespace('fhlabx-1-1-host', LAB_PREFIX), undefined);
+    assert.deepEqual(parseLabNamespace('fhlabx-1-1-host'), { prefix: 'fhlabx', pid: 1, seq: 1, local: 'host' });
+    assert.equal(parseLabNamespace('other-1-1-host'), undefined);
+    assert.equal(parseLabNamespace('fhlab-host'), undefined);
+    assert.deepEqual(parseLabNamespace('fhbench-2s-0-r1', 'fhbench'), { prefix: 'fhbench', pid: 100, seq: 0, local: 'r1' });
   });
 
   it('host sysctls accept RAs the way the RA tests need', () => {
