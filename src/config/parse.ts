@@ -311,11 +311,12 @@ class Parser {
   }
 
   private parseAddressList(keyword: string, open: Token, out: RawAddress[]): void {
+    const errorsBefore = this.errors.length;
     for (;;) {
       const t = this.peek();
       if (t.kind === '}') {
         this.next();
-        if (out.length === 0) this.error(t, `${keyword} { } needs at least one address`, 'E_SYNTAX');
+        if (out.length === 0 && this.errors.length === errorsBefore) this.error(t, `${keyword} { } needs at least one address`, 'E_SYNTAX');
         return;
       }
       if (t.kind === 'eof' || (t.kind === 'keyword' && t.text === 'interface')) {
@@ -396,6 +397,10 @@ class Parser {
     }
     if (t.kind === 'string' && t.text.includes('%') && t.text.includes(':')) {
       return `'${t.text}': zone indices (%iface) are not allowed; expected ${expected}`;
+    }
+    if (t.kind === 'string') {
+      const like = keywordLike(t.text);
+      if (like && like !== t.text) return `syntax error: unexpected '${t.text}', expected ${expected}; keywords and values are case-sensitive (radvd 2.19 too), did you mean '${like}'?`;
     }
     return `syntax error: unexpected ${describeToken(t)}, expected ${expected}`;
   }
