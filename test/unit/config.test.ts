@@ -1,0 +1,332 @@
+/**
+ * The radvd.conf pipeline: the good corpus resolves to the values radvd 2.19 uses (checked against
+ * radvd's own RAs when the corpus was written), the bad corpus produces exactly the recorded
+ * diagnostics, and the API behaves as documented.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, existsSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import * as path from 'node:path';
+import { checkConfigCli, describeOptions, formatDiagnostic, loadConfig, parseRaw, type Config, type InterfaceConfig } from '../../src/config/index';
+import { corpus, FIXTURES, fixturePath, parseFixture } from './config-corpus';
+
+function ok(file: string): Config {
+  const r = parseFixture('good', file);
+  assert.ok(r.ok, `good/${file} must parse: ${r.ok ? '' : r.errors.map(formatDiagnostic).join('\n')}`);
+  return r.config;
+}
+
+function iface(c: Config, name: string): InterfaceConfig {
+  const i = c.interfaces.find((x) => x.name === name);
+  assert.ok(i, `interface ${name}`);
+  return i;
+}
+
+function only<T>(list: readonly T[]): T {
+  assert.equal(list.length, 1);
+  return list[0] as T;
+}
+
+function codes(file: string): string[] {
+  return parseFixture('good', file).warnings.map((w) => w.code);
+}
+
+/** One entry per good file: the resolved values that matter for it. */
+const GOOD: Record<string, (c: Config) => void> = {
+  'man-basic.conf': (c) => {
+    const i = iface(c, 'eth0');
+    assert.equal(i.advSendAdvert, true);
+    const p = only(i.prefixes);
+    assert.deepEqual([p.prefix, p.prefixLength, p.advOnLink, p.advAutonomous, p.advValidLifetime, p.advPreferredLifetime], ['2001:db8:0:1::', 64, true, true, 86400, 14400]);
+    assert.equal(i.advDefaultLifetime, 1800);
+    assert.equal(i.minRtrAdvInterval, 198);
+  },
+  'man-mobile-ipv6.conf': (c) => {
+    const p = only(iface(c, 'eth0').prefixes);
+    assert.equal(p.prefix, '2001:db8:0:1::4', 'the address is kept, not masked');
+    assert.equal(p.advRouterAddr, true);
+  },
+  'man-6to4.conf': (c) => {
+    const i = iface(c, 'bnep0');
+    assert.equal(i.ignoreIfMissing, true);
+    assert.equal(i.maxRtrAdvInterval, 30);
+    assert.equal(i.minRtrAdvInterval, 0.33 * 30);
+    assert.equal(i.advDefaultLifetime, 90);
+    const p = only(i.prefixes);
+    assert.equal(p.base6to4Interface, 'ppp0');
+    assert.deepEqual([p.prefix, p.advValidLifetime, p.advPreferredLifetime], ['0:0:0:5678::', 300, 120]);
+    assert.deepEqual(codes('man-6to4.conf'), ['W_SHORT_LIFETIME', 'W_SHORT_LIFETIME']);
+  },
+  'man-clients.conf': (c) => {
+    assert.deepEqual(iface(c, 'eth0').clients, ['fe80::21f:16ff:fe06:3aab', 'fe80::21d:72ff:fe96:aaff']);
+  },
+  'man-abro.conf': (c) => {
+    const i = iface(c, 'lowpan0');
+    assert.equal(i.unicastOnly, true);
+    assert.equal(i.advCurHopLimit, 255);
+    assert.deepEqual(only(i.abros), { address: 'fe80::a200:0:0:1', advVersionLow: 10, advVersionHigh: 2, advValidLifetime: 2, pos: { file: 'man-abro.conf', line: 12, column: 2 } });
+    assert.deepEqual(codes('man-abro.conf'), ['W_DEPRECATED']);
+  },
+  'minimal.conf': (c) => {
+    const i = iface(c, 'eth0');
+    assert.deepEqual(
+      { ...i, pos: undefined },
+      {
+        name: 'eth0', pos: undefined, ignoreIfMissing: true, advSendAdvert: false, unicastOnly: false, advRaSolicitedUnicast: true,
+        maxRtrAdvInterval: 600, minRtrAdvInterval: 198, minDelayBetweenRas: 3, advManagedFlag: false, advOtherConfigFlag: false,
+        advLinkMtu: 0, advRaMtu: 1280, advReachableTime: 0, advRetransTimer: 0, advCurHopLimit: 64, advDefaultLifetime: 1800,
+        advDefaultPreference: 'medium', advSourceLlAddress: true, advHomeAgentFlag: false, advIntervalOpt: false, advHomeAgentInfo: false,
+        homeAgentLifetime: 1800, homeAgentPreference: 0, advMobRtrSupportFlag: false, removeAdvOnExit: true, advRaSrcAddress: [], clients: [],
+        prefixes: [], routes: [], rdnss: [], dnssl: [], nat64Prefixes: [], abros: [], lowpanContexts: [],
+      },
+    );
+    assert.deepEqual(i.pos, { file: 'minimal.conf', line: 2, column: 1 });
+    assert.deepEqual(codes('minimal.conf'), []);
+  },
+  'home-router.conf': (c) => {
+    const i = iface(c, 'br-lan');
+    assert.deepEqual([i.minRtrAdvInterval, i.maxRtrAdvInterval, i.advDefaultLifetime, i.advDefaultPreference, i.advLinkMtu, i.advOtherConfigFlag], [30, 100, 300, 'high', 1492, true]);
+    const p = only(i.prefixes);
+    assert.deepEqual([p.prefix, p.prefixLength, p.deprecatePrefix, p.advValidLifetime, p.advPreferredLifetime], ['::', 64, true, 7200, 3600]);
+    assert.deepEqual(only(i.routes).advRouteLifetime, 1800);
+    assert.deepEqual(only(i.rdnss).servers, ['fd00:1234::1', '2001:db8:53::53']);
+    assert.equal(only(i.rdnss).advRdnssLifetime, 300);
+    assert.deepEqual(only(i.dnssl).domains, ['home.arpa', 'lan']);
+    assert.deepEqual(codes('home-router.conf'), [], 'lifetimes of 3 * MaxRtrAdvInterval draw no warning');
+  },
+  'all-interface-options.conf': (c) => {
+    const i = iface(c, 'eth1');
+    assert.deepEqual(
+      [i.ignoreIfMissing, i.advSendAdvert, i.unicastOnly, i.advRaSolicitedUnicast, i.maxRtrAdvInterval, i.minRtrAdvInterval, i.minDelayBetweenRas],
+      [false, true, false, false, 200, 60.5, 4],
+    );
+    assert.deepEqual([i.advManagedFlag, i.advOtherConfigFlag, i.advLinkMtu, i.advRaMtu, i.advReachableTime, i.advRetransTimer, i.advCurHopLimit], [true, true, 1400, 1400, 30000, 1000, 128]);
+    assert.deepEqual([i.advDefaultLifetime, i.advDefaultPreference, i.advSourceLlAddress, i.homeAgentLifetime, i.homeAgentPreference], [1200, 'low', false, 300, 10]);
+    assert.deepEqual([i.advHomeAgentFlag, i.advIntervalOpt, i.advHomeAgentInfo, i.advMobRtrSupportFlag], [false, false, false, false]);
+  },
+  'prefix-options.conf': (c) => {
+    const [a, b, d, e] = iface(c, 'eth0').prefixes;
+    assert.ok(a && b && d && e);
+    assert.deepEqual([a.advOnLink, a.advAutonomous, a.advRouterAddr, a.advValidLifetime, a.advPreferredLifetime, a.deprecatePrefix, a.decrementLifetimes], [false, true, false, 0xffffffff, 0xffffffff, true, true]);
+    assert.deepEqual([b.base6Interface, b.advPreferredLifetime], ['ppp0', 86400]);
+    assert.deepEqual([d.prefixLength, d.advAutonomous], [48, false]);
+    assert.deepEqual([e.prefix, e.prefixLength, e.advValidLifetime], ['2001:db8:13::', 64, 86400]);
+    assert.deepEqual(codes('prefix-options.conf'), [], 'a /48 with AdvAutonomous off is fine');
+  },
+  'routes.conf': (c) => {
+    const i = iface(c, 'eth0');
+    assert.equal(i.advDefaultLifetime, 0);
+    const [a, b, d, e] = i.routes;
+    assert.ok(a && b && d && e);
+    assert.deepEqual([a.prefix, a.prefixLength, a.advRoutePreference, a.advRouteLifetime, a.removeRoute], ['2001:db8:100::', 40, 'high', 0xffffffff, false]);
+    assert.deepEqual([b.advRoutePreference, b.advRouteLifetime, b.removeRoute], ['low', 900, true]);
+    assert.deepEqual([d.prefix, d.prefixLength, d.advRoutePreference, d.advRouteLifetime], ['64:ff9b::', 96, 'medium', 900]);
+    assert.deepEqual([e.prefix, e.prefixLength, e.advRouteLifetime], ['::', 0, 0]);
+    assert.deepEqual(codes('routes.conf'), []);
+  },
+  'rdnss-dnssl.conf': (c) => {
+    const i = iface(c, 'eth0');
+    const [a, b] = i.rdnss;
+    assert.ok(a && b);
+    assert.deepEqual([a.servers.length, a.advRdnssLifetime, a.flushRdnss], [3, 0xffffffff, false]);
+    assert.deepEqual([b.advRdnssLifetime, b.flushRdnss], [0, true]);
+    const [d, e] = i.dnssl;
+    assert.ok(d && e);
+    assert.deepEqual([d.domains, d.advDnsslLifetime, d.flushDnssl], [['example.com', 'corp.example.com', 'a-b.example.net.'], 1200, false]);
+    assert.equal(e.advDnsslLifetime, 60, 'the default is MaxRtrAdvInterval, not 2 * MaxRtrAdvInterval as radvd.conf(5) says');
+    assert.deepEqual(codes('rdnss-dnssl.conf'), ['W_IGNORED_OPTION', 'W_IGNORED_OPTION', 'W_DNS_LIFETIME', 'W_SHORT_LIFETIME']);
+  },
+  'mobile-ipv6-home-agent.conf': (c) => {
+    const i = iface(c, 'eth0');
+    assert.deepEqual([i.maxRtrAdvInterval, i.minRtrAdvInterval, i.minDelayBetweenRas], [1.5, 0.5, 0.05]);
+    assert.equal(i.advDefaultLifetime, 4, 'trunc(3 * 1.5)');
+    assert.deepEqual([i.advHomeAgentFlag, i.advHomeAgentInfo, i.advMobRtrSupportFlag, i.advIntervalOpt, i.homeAgentLifetime, i.homeAgentPreference], [true, true, true, true, 10000, 20]);
+  },
+  'lowpan.conf': (c) => {
+    const i = iface(c, 'lowpan0');
+    const [a, b] = i.lowpanContexts;
+    assert.ok(a && b);
+    assert.deepEqual([a.prefix, a.advContextLength, a.advContextCompressionFlag, a.advContextId, a.advLifeTime], ['::', 64, true, 3, 1000]);
+    assert.deepEqual([b.advContextLength, b.advContextCompressionFlag, b.advContextId, b.advLifeTime], [0, false, 0, 0]);
+    assert.deepEqual(only(i.abros), { address: 'fe80::1', advVersionLow: 1, advVersionHigh: 0, advValidLifetime: 600, pos: { file: 'lowpan.conf', line: 12, column: 2 } });
+  },
+  'multi-interface.conf': (c) => {
+    assert.deepEqual(c.interfaces.map((i) => [i.name, i.advSendAdvert]), [['eth0', true], ['eth1', false], ['vlan100', true]]);
+    const v = iface(c, 'vlan100');
+    assert.equal(v.maxRtrAdvInterval, 120);
+    assert.equal(v.advDefaultLifetime, 360);
+    assert.equal(only(v.rdnss).advRdnssLifetime, 600, 'RDNSS comes before MaxRtrAdvInterval 120, so radvd uses 600');
+  },
+  'vrrp-source.conf': (c) => {
+    assert.deepEqual(iface(c, 'eth0').advRaSrcAddress, ['fe80::1', 'fe80::2', 'fe80::3']);
+  },
+  'dhcpv6-managed.conf': (c) => {
+    const i = iface(c, 'ens3');
+    assert.deepEqual([i.advManagedFlag, i.advOtherConfigFlag, only(i.prefixes).advAutonomous], [true, true, false]);
+  },
+  'unicast-only.conf': (c) => {
+    const i = iface(c, 'is0');
+    assert.deepEqual([i.unicastOnly, i.advSourceLlAddress], [true, false]);
+  },
+  'order-dependent-defaults.conf': (c) => {
+    const i = iface(c, 'eth0');
+    assert.equal(i.maxRtrAdvInterval, 100);
+    assert.deepEqual(i.routes.map((r) => r.advRouteLifetime), [1800, 300]);
+    assert.deepEqual(i.rdnss.map((r) => r.advRdnssLifetime), [600, 50], 'below MaxRtrAdvInterval: radvd logs it and keeps 50');
+    assert.deepEqual(i.dnssl.map((r) => r.advDnsslLifetime), [600, 100], 'below MaxRtrAdvInterval: radvd raises it to 100');
+    const w = codes('order-dependent-defaults.conf');
+    assert.equal(w.filter((x) => x === 'W_ORDER_DEPENDENT_DEFAULT').length, 3);
+    assert.equal(w.filter((x) => x === 'W_DNS_LIFETIME_BELOW_MAX').length, 2);
+  },
+  'narrow-fields.conf': (c) => {
+    const i = iface(c, 'eth0');
+    assert.deepEqual([i.advCurHopLimit, i.advDefaultPreference, i.homeAgentPreference, i.advRaMtu, i.advDefaultLifetime], [44, 'reserved', 4464, 1280, 1800]);
+    assert.equal(only(i.routes).advRoutePreference, 'low');
+    assert.deepEqual(codes('narrow-fields.conf'), ['W_WRAPPED', 'W_NUMERIC_PREFERENCE', 'W_WRAPPED', 'W_CLAMPED', 'W_WRAPPED', 'W_NUMERIC_PREFERENCE']);
+  },
+  'lexical.conf': (c) => {
+    assert.deepEqual(c.interfaces.map((i) => i.name), ['eth0', 'eth1', '"quoted0"', 'averyveryverylo', 'eth0#x']);
+    assert.equal(only(iface(c, 'eth0').prefixes).prefix, '2001:db8:0:abcd::');
+    const e1 = iface(c, 'eth1');
+    assert.equal(e1.advLinkMtu, 1500);
+    assert.deepEqual(only(e1.rdnss).servers, ['::1', '1:2:3:4:5:6:7:0']);
+    assert.deepEqual(e1.clients, ['fe80::a', 'fe80::b']);
+    assert.deepEqual([only(e1.prefixes).prefix, only(e1.prefixes).prefixLength], ['::', 64]);
+    assert.deepEqual(codes('lexical.conf'), ['W_DNS_LIFETIME', 'W_QUOTED_NAME', 'W_IFNAME_TRUNCATED']);
+  },
+  'radvd-2.20-options.conf': (c) => {
+    const i = iface(c, 'eth0');
+    assert.equal(i.removeAdvOnExit, false);
+    assert.equal(i.advCaptivePortalApi, 'https://portal.example.net/api');
+    assert.deepEqual(i.nat64Prefixes.map((n) => [n.prefix, n.prefixLength, n.advValidLifetime]), [['64:ff9b::', 96, 1800], ['2001:db8:64::', 64, 1800]]);
+    assert.deepEqual(codes('radvd-2.20-options.conf'), ['W_NOT_RADVD_2_19', 'W_NOT_RADVD_2_19', 'W_NOT_RADVD_2_19', 'W_NOT_RADVD_2_19']);
+  },
+  'firsthop-prefix-pd.conf': (c) => {
+    const p = only(iface(c, 'eth0').prefixes);
+    assert.deepEqual([p.advDhcpv6Pd, p.advAutonomous], [true, false]);
+    assert.deepEqual(codes('firsthop-prefix-pd.conf'), ['W_NOT_RADVD']);
+  },
+};
+
+test('every good file parses to the values radvd 2.19 uses', async (t) => {
+  const files = corpus('good');
+  assert.ok(files.length >= 20, `${files.length} good files`);
+  for (const file of files) {
+    await t.test(file, () => {
+      const check = GOOD[file];
+      assert.ok(check, `add the resolved values that matter for good/${file} to GOOD`);
+      check(ok(file));
+    });
+  }
+  assert.deepEqual(Object.keys(GOOD).sort(), files, 'every GOOD entry has a file');
+});
+
+test('the good corpus uses every option and block at least once', () => {
+  const used = new Set<string>();
+  for (const file of corpus('good')) {
+    const { raw } = parseRaw(readFileSync(fixturePath('good', file), 'utf8'), file);
+    for (const i of raw.interfaces) {
+      used.add('file:interface');
+      for (const item of i.items) {
+        if (item.kind === 'option') used.add(`interface:${item.spec.name}`);
+        else {
+          used.add(`interface:${item.spec.keyword}`);
+          for (const o of item.options) used.add(`${item.spec.keyword}:${o.spec.name}`);
+        }
+      }
+    }
+  }
+  const missing = describeOptions()
+    .map((o) => `${o.block}:${o.name}`)
+    .filter((k) => !used.has(k));
+  assert.deepEqual(missing, []);
+});
+
+test('every bad file produces exactly its recorded diagnostics', async (t) => {
+  const files = corpus('bad');
+  assert.ok(files.length >= 45, `${files.length} bad files`);
+  for (const file of files) {
+    await t.test(file, () => {
+      const sidecar = fixturePath('bad', file.replace(/\.conf$/, '.expected'));
+      assert.ok(existsSync(sidecar), `bad/${file} needs a .expected sidecar`);
+      const expected = readFileSync(sidecar, 'utf8').split('\n').filter((l) => l !== '');
+      const r = parseFixture('bad', file);
+      assert.equal(r.ok, false, `bad/${file} must be rejected`);
+      const got = [...(r.ok ? [] : r.errors), ...r.warnings].map(formatDiagnostic);
+      assert.deepEqual(got, expected);
+    });
+  }
+});
+
+test('the resolved Config is frozen', () => {
+  const c = ok('home-router.conf');
+  assert.ok(Object.isFrozen(c));
+  assert.ok(Object.isFrozen(c.interfaces[0]));
+  assert.ok(Object.isFrozen(c.interfaces[0]?.prefixes[0]));
+  assert.throws(() => {
+    (c.interfaces as InterfaceConfig[]).push(c.interfaces[0] as InterfaceConfig);
+  });
+});
+
+test('loadConfig turns a read error into a diagnostic at line 1, column 1', async () => {
+  const missing = path.join(FIXTURES, 'no-such-file.conf');
+  const r = await loadConfig(missing);
+  assert.equal(r.ok, false);
+  assert.deepEqual(r.ok ? [] : r.errors.map(formatDiagnostic), [`${missing}:1:1: error: cannot read config file: no such file`]);
+  const good = await loadConfig(fixturePath('good', 'man-basic.conf'));
+  assert.ok(good.ok);
+  assert.equal(good.config.interfaces[0]?.pos.file, fixturePath('good', 'man-basic.conf'));
+});
+
+function sink(): { stream: Writable; text: () => string } {
+  let out = '';
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      out += chunk.toString();
+      cb();
+    },
+  });
+  return { stream, text: () => out };
+}
+
+test('checkConfigCli exits like radvd -c and prints every diagnostic', async () => {
+  const good = sink();
+  assert.equal(await checkConfigCli(fixturePath('good', 'man-6to4.conf'), good.stream), 0);
+  assert.match(good.text(), /man-6to4\.conf:8:20: warning: router lifetime/);
+  assert.match(good.text(), /configuration ok, 1 interface, 2 warning\(s\)/);
+  const bad = sink();
+  const file = fixturePath('bad', 'many-errors.conf');
+  assert.equal(await checkConfigCli(file, bad.stream), 1);
+  const lines = bad.text().trim().split('\n');
+  assert.equal(lines.filter((l) => l.includes(': error: ')).length, 5);
+  assert.ok(lines.every((l) => l.startsWith(`${file}:`)));
+  const missing = sink();
+  assert.equal(await checkConfigCli('/nonexistent/radvd.conf', missing.stream), 1);
+  assert.match(missing.text(), /^\/nonexistent\/radvd\.conf:1:1: error: cannot read config file: no such file$/m);
+});
+
+test('describeOptions lists every option with a default, an RFC and a meaning', () => {
+  const rows = describeOptions();
+  const names = new Set(rows.map((r) => `${r.block}:${r.name}`));
+  for (const want of [
+    'interface:IgnoreIfMissing', 'interface:AdvSendAdvert', 'interface:UnicastOnly', 'interface:AdvRASolicitedUnicast', 'interface:MaxRtrAdvInterval',
+    'interface:MinRtrAdvInterval', 'interface:MinDelayBetweenRAs', 'interface:AdvManagedFlag', 'interface:AdvOtherConfigFlag', 'interface:AdvLinkMTU',
+    'interface:AdvRAMTU', 'interface:AdvReachableTime', 'interface:AdvRetransTimer', 'interface:AdvCurHopLimit', 'interface:AdvDefaultLifetime',
+    'interface:AdvDefaultPreference', 'interface:AdvSourceLLAddress', 'interface:AdvHomeAgentFlag', 'interface:AdvIntervalOpt', 'interface:AdvHomeAgentInfo',
+    'interface:HomeAgentLifetime', 'interface:HomeAgentPreference', 'interface:AdvMobRtrSupportFlag', 'interface:AdvCaptivePortalAPI', 'interface:RemoveAdvOnExit',
+    'interface:AdvRASrcAddress', 'interface:clients', 'interface:prefix', 'interface:route', 'interface:RDNSS', 'interface:DNSSL', 'interface:nat64prefix',
+    'interface:abro', 'interface:lowpanco', 'prefix:AdvOnLink', 'prefix:AdvAutonomous', 'prefix:AdvRouterAddr', 'prefix:AdvValidLifetime',
+    'prefix:AdvPreferredLifetime', 'prefix:DeprecatePrefix', 'prefix:DecrementLifetimes', 'prefix:Base6Interface', 'prefix:Base6to4Interface', 'prefix:AdvPrefixPD',
+    'route:AdvRoutePreference', 'route:AdvRouteLifetime', 'route:RemoveRoute', 'RDNSS:AdvRDNSSLifetime', 'RDNSS:FlushRDNSS', 'DNSSL:AdvDNSSLLifetime',
+    'DNSSL:FlushDNSSL', 'nat64prefix:AdvValidLifetime',
+  ]) {
+    assert.ok(names.has(want), want);
+  }
+  for (const r of rows) {
+    assert.ok(r.default !== '' && r.rfc !== '' && r.meaning !== '' && r.range !== '', `${r.block}:${r.name} is fully described`);
+  }
+  assert.equal(rows.find((r) => r.name === 'AdvPrefixPD')?.origin, 'firsthop');
+  assert.equal(rows.find((r) => r.name === 'nat64prefix')?.origin, 'radvd-2.20');
+  assert.equal(rows.find((r) => r.block === 'RDNSS' && r.name === 'AdvRDNSSLifetime')?.default, 'MaxRtrAdvInterval (as set above the block)');
+});
