@@ -1,21 +1,20 @@
 /**
  * The Linux backend against the real kernel, inside network namespaces these tests create
- * (src/lab) and always delete. Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN for setns): outside
- * CI the tests are skipped when not root; in CI (CI=true) they always run.
+ * (src/lab) and always delete. Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN for setns), ip and
+ * rdisc6: outside CI the suites are skipped without them; in CI (CI=true) they fail instead.
  */
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it, type TestContext } from 'node:test';
+import { it, type TestContext } from 'node:test';
 import { Lab, linkInfo, waitFor, waitLinkLocal } from '../../src/lab/netns';
 import { parseIPv6 } from '../../src/net/ipv6';
 import { NetState } from '../../src/netlink/state';
 import type { NetEvent, RouteInfo } from '../../src/netlink/types';
 import { linuxBackend } from '../../src/sys/linux';
 import { SysError, type IcmpPacket } from '../../src/sys/types';
-
-const skip = process.env['CI'] !== 'true' && process.getuid?.() !== 0 ? 'needs root (network namespaces)' : false;
+import { describePrivileged } from '../helpers/privileged';
 
 async function newLab(t: TestContext): Promise<Lab> {
   const lab = Lab.create('fhsys');
@@ -47,7 +46,7 @@ async function waitEvent<T extends NetEvent>(events: NetEvent[], what: string, m
   return (await waitFor(() => events.find(match), { timeoutMs, intervalMs: 10, what })) as T;
 }
 
-describe('linux backend: NetState on the real kernel', { skip, timeout: 120_000 }, () => {
+describePrivileged('linux backend: NetState on the real kernel', { timeout: 120_000 }, () => {
   it('follows a veth from creation to deletion, its link-local address and a route in table 100', async (t) => {
     const lab = await newLab(t);
     const ns = await lab.addNamespace('kern', { dad: true });
@@ -172,7 +171,7 @@ describe('linux backend: NetState on the real kernel', { skip, timeout: 120_000 
   });
 });
 
-describe('linux backend: ICMPv6 sockets across a veth pair', { skip, timeout: 60_000 }, () => {
+describePrivileged('linux backend: ICMPv6 sockets across a veth pair', { timeout: 60_000 }, () => {
   it('sends and receives Neighbor Discovery packets with hop limit 255 and packet info', async (t) => {
     const lab = await newLab(t);
     const nsA = await lab.addNamespace('a');
