@@ -17,13 +17,16 @@ interface lan0 {
     AdvSendAdvert on;
     MinRtrAdvInterval 3;
     MaxRtrAdvInterval 10;
+    AdvDefaultLifetime 1800;
     AdvDefaultPreference medium;
     AdvLinkMTU 1500;
     prefix 2001:db8:1:1::/64 {
         AdvValidLifetime 86400;
         AdvPreferredLifetime 14400;
     };
-    RDNSS 2001:db8:1::53 { };
+    RDNSS 2001:db8:1::53 {
+        AdvRDNSSLifetime 1800;
+    };
 };
 `;
 
@@ -94,7 +97,7 @@ export async function runDemo(): Promise<number> {
       return rs.some((r) => r.dst === 'default') && rs.some((r) => r.dst === '2001:db8:2::/48') ? rs : undefined;
     }, { timeoutMs: 15_000, intervalMs: 100 });
     await showHost(lab, 'What the host kernel learned:');
-    process.stdout.write('\n  default route -> gw (router lifetime 30 s = 3 x MaxRtrAdvInterval)\n  2001:db8:2::/48 -> plr (RIO, preference high, lifetime 60 s); plr is no default router.\n');
+    process.stdout.write('\n  default route -> gw (router lifetime 1800 s)\n  2001:db8:2::/48 -> plr (RIO, preference high, lifetime 60 s); plr is no default router.\n');
 
     process.stdout.write('\nStopping the private-link router (SIGTERM): its final RA withdraws the route (RemoveRoute on).\n');
     const t0 = Date.now();
