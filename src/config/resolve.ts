@@ -435,6 +435,10 @@ class Resolver {
   }
 
   private orderWarning(block: RawBlock, what: string, maxAtBlock: number, ctx: DefaultContext, maxTok: Token | undefined, value: number): void {
+    if (value === 0) {
+      this.warn(block.keywordTok, 'W_ZERO_DEFAULT_LIFETIME', `${what} defaults to 0 (MaxRtrAdvInterval ${fmt(maxAtBlock)} is under a second and radvd truncates), which tells hosts to stop using it: set ${what} explicitly`);
+      return;
+    }
     if (maxAtBlock === ctx.max || !maxTok) return;
     this.warn(block.keywordTok, 'W_ORDER_DEPENDENT_DEFAULT', `${what} defaults to ${value} from the MaxRtrAdvInterval in effect here (${fmt(maxAtBlock)}), not the MaxRtrAdvInterval ${fmt(ctx.max)} set at line ${maxTok.line}: radvd 2.19 computes block defaults where the block starts; set it explicitly or move MaxRtrAdvInterval above this block`);
   }
