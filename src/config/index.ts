@@ -12,7 +12,8 @@ import { describeOptionTable } from './schema';
 import { formatDiagnostic, type Diagnostic, type OptionDescription, type ParseResult } from './types';
 
 export * from './types';
-export { ERROR_PHASE, SHORT_LIFETIME } from './resolve';
+export { SHORT_LIFETIME } from './resolve';
+export { ERROR_CODES, ERROR_PHASE, WARNING_CODES, type ErrorPhase } from './codes';
 export { lex, type Token, type TokenKind } from './lexer';
 export { parseRaw, type RawConfig } from './parse';
 

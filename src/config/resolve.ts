@@ -9,7 +9,7 @@
  *    exceptions, AdvLinkMTU >= 1280, AdvReachableTime, AdvDefaultLifetime, HomeAgentLifetime and the
  *    Mobile IPv6 flag dependencies. `radvd -c` does NOT check these; radvd refuses the interface at
  *    start-up (and exits, unless IgnoreIfMissing is on, which is the default).
- * ERROR_PHASE says which is which.
+ * ERROR_PHASE (codes.ts) says which is which.
  *
  * radvd quirks reproduced on purpose (each one gets a warning):
  *  - route, RDNSS, DNSSL and nat64prefix defaults use the MaxRtrAdvInterval set ABOVE the block,
@@ -22,7 +22,7 @@
 import { canonicalIPv6, parseIPv6 } from '../net/ipv6';
 import type { RouterPreference } from '../wire/types';
 import type { Token } from './lexer';
-import { blockName, type RawBlock, type RawConfig, type RawInterface, type RawOption } from './parse';
+import { type RawBlock, type RawConfig, type RawInterface, type RawOption } from './parse';
 import {
   DEFAULT_MAX_RTR_ADV_INTERVAL,
   IFNAMSIZ,
@@ -56,40 +56,6 @@ import type {
 /** Lifetimes under this many seconds are dropped by Android and some other hosts. */
 export const SHORT_LIFETIME = 180;
 
-/**
- * Where radvd 2.19 rejects a file with each error code:
- *  'config'  - `radvd -c` rejects it (scanner, grammar or a check while parsing);
- *  'runtime' - `radvd -c` accepts it, but radvd refuses the interface when it starts (check_iface,
- *              or the DNSSL size check when it builds the first RA);
- *  'radvd-2.20' - the construct only exists in radvd 2.20 or later, so radvd 2.19 rejects it anyway.
- */
-export const ERROR_PHASE: Readonly<Record<string, 'config' | 'runtime' | 'radvd-2.20'>> = {
-  E_READ: 'config',
-  E_SYNTAX: 'config',
-  E_BAD_TOKEN: 'config',
-  E_BAD_VALUE: 'config',
-  E_UNKNOWN_OPTION: 'config',
-  E_NO_INTERFACES: 'config',
-  E_DUPLICATE_INTERFACE: 'config',
-  E_PREFIX_LENGTH: 'config',
-  E_PREFERRED_GT_VALID: 'config',
-  E_BASE6_LENGTH: 'config',
-  E_RDNSS_TOO_MANY: 'config',
-  E_DNSSL_SUFFIX: 'config',
-  E_MIN_INTERVAL: 'runtime',
-  E_MAX_INTERVAL: 'runtime',
-  E_MIN_DELAY: 'runtime',
-  E_LINK_MTU: 'runtime',
-  E_REACHABLE_TIME: 'runtime',
-  E_DEFAULT_LIFETIME: 'runtime',
-  E_HOME_AGENT_LIFETIME: 'runtime',
-  E_HOME_AGENT_FLAG: 'runtime',
-  E_HOME_AGENT_INFO: 'runtime',
-  E_DNSSL_TOO_LONG: 'runtime',
-  E_NAT64_PREFIX: 'radvd-2.20',
-  E_NAT64_LIFETIME: 'radvd-2.20',
-  E_CAPTIVE_PORTAL: 'radvd-2.20',
-};
 
 export interface ResolveOutput {
   readonly config?: Config;
@@ -677,4 +643,3 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
-export { blockName };

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import * as path from 'node:path';
-import { checkConfigCli, describeOptions, formatDiagnostic, loadConfig, parseRaw, type Config, type InterfaceConfig } from '../../src/config/index';
+import { checkConfigCli, describeOptions, ERROR_CODES, formatDiagnostic, loadConfig, parseRaw, WARNING_CODES, type Config, type InterfaceConfig } from '../../src/config/index';
 import { corpus, FIXTURES, fixturePath, parseFixture } from './config-corpus';
 
 function ok(file: string): Config {
@@ -329,4 +329,25 @@ test('describeOptions lists every option with a default, an RFC and a meaning', 
   assert.equal(rows.find((r) => r.name === 'AdvPrefixPD')?.origin, 'firsthop');
   assert.equal(rows.find((r) => r.name === 'nat64prefix')?.origin, 'radvd-2.20');
   assert.equal(rows.find((r) => r.block === 'RDNSS' && r.name === 'AdvRDNSSLifetime')?.default, 'MaxRtrAdvInterval (as set above the block)');
+});
+
+test('docs/config-reference.md lists every option, warning and error code', () => {
+  const doc = readFileSync(path.resolve(FIXTURES, '../../../docs/config-reference.md'), 'utf8');
+  for (const r of describeOptions()) {
+    assert.ok(doc.includes(`\`${r.name}\``), `${r.block}:${r.name} missing from docs/config-reference.md`);
+    assert.ok(doc.includes(r.default.replace(/\|/g, '\\|')), `default of ${r.block}:${r.name} missing from docs/config-reference.md`);
+  }
+  for (const code of [...Object.keys(WARNING_CODES), ...Object.keys(ERROR_CODES)]) assert.ok(doc.includes(`\`${code}\``), `${code} missing from the doc`);
+});
+
+test('every diagnostic code the corpus produces is documented', () => {
+  for (const kind of ['good', 'bad'] as const) {
+    for (const file of corpus(kind)) {
+      const r = parseFixture(kind, file);
+      for (const d of [...(r.ok ? [] : r.errors), ...r.warnings]) {
+        const table = d.severity === 'error' ? ERROR_CODES : WARNING_CODES;
+        assert.ok(d.code in table, `${kind}/${file}: ${d.code} is not in ${d.severity === 'error' ? 'ERROR_CODES' : 'WARNING_CODES'}`);
+      }
+    }
+  }
 });
