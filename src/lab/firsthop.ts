@@ -1,0 +1,88 @@
+/** Run the firsthop daemon inside a lab namespace, as the tests, the demo and the benchmarks do. */
+import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import type { Lab } from './netns';
+
+export const FIRSTHOP_MAIN = resolve(__dirname, '..', 'cli', 'main.js');
+
+export interface FirsthopHandle {
+  readonly child: ChildProcess;
+  readonly configPath: string;
+  /** Everything the daemon logged so far. */
+  log(): string;
+  /** Resolves when the log matches `re` (checked against the whole log so far). */
+  waitLog(re: RegExp, timeoutMs?: number): Promise<void>;
+  /** Replace the config file (does not signal). */
+  writeConfig(text: string): void;
+  signal(sig: NodeJS.Signals): void;
+  /** SIGTERM and wait for the exit; returns the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export interface StartOptions {
+  readonly name?: string;
+  readonly args?: readonly string[];
+  /** Wait for this log line before resolving (default: the start line). */
+  readonly ready?: RegExp;
+  readonly timeoutMs?: number;
+}
+
+export async function startFirsthop(lab: Lab, ns: string, config: string, opts: StartOptions = {}): Promise<FirsthopHandle> {
+  const name = opts.name ?? `firsthop-${ns}`;
+  const configPath = join(lab.dir(), `${name}.conf`);
+  writeFileSync(configPath, config);
+  const argv = [process.execPath, FIRSTHOP_MAIN, '-n', '-C', configPath, '-p', join(lab.dir(), `${name}.pid`), '-d', '2', ...(opts.args ?? [])];
+  const child = lab.spawn(ns, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  const waiters = new Set<() => void>();
+  const onData = (d: Buffer): void => {
+    if (text.length < 4 * 1024 * 1024) text += d.toString('utf8');
+    for (const w of [...waiters]) w();
+  };
+  child.stderr?.on('data', onData);
+  child.stdout?.on('data', onData);
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const waitLog = (re: RegExp, timeoutMs = opts.timeoutMs ?? 10_000): Promise<void> =>
+    new Promise<void>((resolvePromise, reject) => {
+      const check = (): void => {
+        if (re.test(text)) {
+          cleanup();
+          resolvePromise();
+        }
+      };
+      const onExit = (): void => {
+        cleanup();
+        reject(new Error(`firsthop in ${ns} exited (${child.exitCode ?? child.signalCode}) before ${re}:\n${text}`));
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`firsthop in ${ns}: no ${re} within ${timeoutMs} ms:\n${text}`));
+      }, timeoutMs);
+      function cleanup(): void {
+        clearTimeout(timer);
+        waiters.delete(check);
+        child.removeListener('exit', onExit);
+      }
+      waiters.add(check);
+      child.once('exit', onExit);
+      check();
+    });
+  await waitLog(opts.ready ?? /firsthop \S+ started/);
+  return {
+    child,
+    configPath,
+    log: () => text,
+    waitLog,
+    writeConfig: (t) => writeFileSync(configPath, t),
+    signal: (sig) => {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, sig);
+    },
+    stop: async () => {
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGTERM');
+      const code = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 5000))]);
+      await lab.kill(child, 500);
+      return code;
+    },
+  };
+}
