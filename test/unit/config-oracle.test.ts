@@ -13,11 +13,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { parseRaw } from '../../src/config/index';
+import { parseConfig, parseRaw } from '../../src/config/index';
 import { corpus, fixturePath, parseFixture, radvdVerdict } from './config-corpus';
 
 const run = promisify(execFile);
@@ -144,4 +144,78 @@ test('radvd refuses at start-up exactly what firsthop rejects as runtime errors'
       }
     });
   }
+});
+
+// ---- differential: mutated corpus files ------------------------------------------------------
+
+/** A deterministic generator (the corpus is mutated the same way on every run). */
+function lcg(seed: number): (n: number) => number {
+  let s = seed;
+  return (n) => {
+    s = (Math.imul(s, 1103515245) + 12345) & 0x7fffffff;
+    return s % n;
+  };
+}
+
+const INSERTS = [';', '{', '}', '/', '#', '"', '\r', ':', '.', '-', '0', '9', 'x', ' ', '\n', '::', '1', 'on', 'off', 'infinity', '64', '4294967296', '1.5', 'low', '-1', 'L"a"', '!', '%', "'", 'AdvSendAdvert', 'prefix', '\t'];
+const NUMBERS = ['0', '1', '3', '4294967295', '4294967296', '129', '0.5', '7.', '65536', '200'];
+
+function mutate(text: string, rnd: (n: number) => number): string {
+  const pick = <T>(a: readonly T[]): T => a[rnd(a.length)] as T;
+  let t = text;
+  for (let k = 1 + rnd(8); k > 0; k--) {
+    const i = rnd(t.length + 1);
+    const lines = t.split('\n');
+    switch (rnd(6)) {
+      case 0:
+        t = t.slice(0, i) + t.slice(i + 1);
+        break;
+      case 1:
+        t = t.slice(0, i) + pick(INSERTS) + t.slice(i);
+        break;
+      case 2: {
+        const words = [...t.matchAll(/[A-Za-z]+/g)];
+        if (words.length === 0) break;
+        const w = pick(words);
+        t = t.slice(0, w.index) + (rnd(2) ? w[0].toLowerCase() : w[0].toUpperCase()) + t.slice((w.index ?? 0) + w[0].length);
+        break;
+      }
+      case 3:
+        lines.splice(rnd(lines.length), 1);
+        t = lines.join('\n');
+        break;
+      case 4: {
+        const nums = [...t.matchAll(/\d+(\.\d+)?/g)];
+        if (nums.length === 0) break;
+        const w = pick(nums);
+        t = t.slice(0, w.index) + pick(NUMBERS) + t.slice((w.index ?? 0) + w[0].length);
+        break;
+      }
+      case 5:
+        lines.splice(rnd(lines.length), 0, pick(lines));
+        t = lines.join('\n');
+        break;
+    }
+  }
+  return t;
+}
+
+test('radvd -c and firsthop agree on randomly mutated corpus files', { skip: radvdSkip }, () => {
+  assert.ok(radvd);
+  const seeds = corpus('good')
+    .map((f) => ({ f, r: parseFixture('good', f) }))
+    .filter(({ r }) => radvdVerdict(r) === 'accept')
+    .map(({ f }) => readFileSync(fixturePath('good', f), 'utf8'));
+  const rnd = lcg(20250101);
+  const file = path.join(work, 'mutant.conf');
+  const mismatches: string[] = [];
+  for (let n = 0; n < 400; n++) {
+    const text = mutate(seeds[rnd(seeds.length)] as string, rnd);
+    writeFileSync(file, text, { mode: 0o644 });
+    chmodSync(file, 0o644);
+    const r = spawnSync(radvd.bin, ['-c', '-C', file], { encoding: 'utf8' });
+    const ours = radvdVerdict(parseConfig(text, 'mutant.conf')) !== 'config';
+    if (ours !== (r.status === 0)) mismatches.push(`${JSON.stringify(text)}\nradvd: ${`${r.stderr}`.trim()}`);
+  }
+  assert.deepEqual(mismatches, []);
 });
