@@ -219,3 +219,61 @@ test('radvd -c and firsthop agree on randomly mutated corpus files', { skip: rad
   }
   assert.deepEqual(mismatches, []);
 });
+
+/** A random interface exercising every start-up check (values around each limit). */
+function randomInterface(rnd: (n: number) => number): string {
+  const pick = <T>(a: readonly T[]): T => a[rnd(a.length)] as T;
+  const lines = ['AdvSendAdvert on;'];
+  const maybe = (odds: number, line: () => string): void => {
+    if (rnd(odds) === 0) lines.push(line());
+  };
+  maybe(2, () => `MaxRtrAdvInterval ${pick(['4', '9', '9.1', '10', '0.07', '0.06', '0.5', '1.5', '600', '1800', '1801', '3', '100'])};`);
+  maybe(2, () => `MinRtrAdvInterval ${pick(['3', '2.9', '0.03', '0.02', '0.5', '450', '451', '200', '7.5', '1'])};`);
+  maybe(3, () => `MinDelayBetweenRAs ${pick(['3', '2.99', '0.03', '0.02', '1'])};`);
+  maybe(2, () => `AdvDefaultLifetime ${pick(['0', '1', '4', '599', '600', '1800', '9000', '9001', '2147483647', '2147483648', '4294967295'])};`);
+  // Above 1280 only up to the veth MTU (1500): the upper bound is the interface's, a run-time matter.
+  maybe(3, () => `AdvLinkMTU ${pick(['0', '1279', '1280', '1500'])};`);
+  maybe(3, () => `AdvReachableTime ${pick(['3600000', '3600001', '0'])};`);
+  maybe(3, () => `AdvHomeAgentFlag ${pick(['on', 'off'])};`);
+  maybe(3, () => `AdvHomeAgentInfo ${pick(['on', 'off'])};`);
+  maybe(3, () => `AdvIntervalOpt ${pick(['on', 'off'])};`);
+  maybe(4, () => 'AdvMobRtrSupportFlag on;');
+  maybe(3, () => `HomeAgentLifetime ${pick(['0', '1', '65520', '65521', '4294967295'])};`);
+  maybe(3, () => `prefix 2001:db8::1/64 { AdvRouterAddr ${pick(['on', 'off'])}; };`);
+  for (let i = lines.length - 1; i > 0; i--) {
+    const j = rnd(i + 1);
+    [lines[i], lines[j]] = [lines[j] as string, lines[i] as string];
+  }
+  return `interface eth0 {\n${lines.join('\n')}\n};\n`;
+}
+
+test('radvd and firsthop agree on the start-up checks of random interfaces', { skip: netnsSkip() }, async () => {
+  const rnd = lcg(424242);
+  const cases = Array.from({ length: 40 }, (_, i) => ({ i, text: randomInterface(rnd) }));
+  const mismatches: string[] = [];
+  let refused = 0;
+  const queue = [...cases];
+  await Promise.all(
+    Array.from({ length: 6 }, async () => {
+      for (let c = queue.shift(); c; c = queue.shift()) {
+        const conf = path.join(work, `random-${c.i}.conf`);
+        writeFileSync(conf, c.text, { mode: 0o644 });
+        chmodSync(conf, 0o644);
+        const script = [
+          'sysctl -qw net.ipv6.conf.all.forwarding=1', 'sysctl -qw net.ipv6.conf.default.accept_dad=0',
+          'ip link add eth0 type veth peer name fhp0', 'ip link set eth0 up', 'ip link set fhp0 up', 'sleep 0.3',
+          `timeout 1.5 ${radvd?.bin} -n -m stderr -d 5 -C '${conf}' -p '${conf}.pid' 2>&1 || true`,
+        ].join('\n');
+        const { stdout, stderr } = await run('unshare', ['-n', 'sh', '-c', script], { encoding: 'utf8', timeout: 20_000 });
+        const radvdRefuses = refusals(`${stdout}${stderr}`, ['eth0']).length > 0;
+        const r = parseConfig(c.text, 'random.conf');
+        const firsthopRefuses = radvdVerdict(r) === 'runtime';
+        if (firsthopRefuses) refused++;
+        if (radvdRefuses !== firsthopRefuses) mismatches.push(`${c.text}radvd: ${`${stdout}${stderr}`.split('\n').filter((l) => / must /.test(l)).join('; ')}`);
+      }
+    }),
+  );
+  assert.deepEqual(mismatches, []);
+  assert.ok(refused >= 5 && refused <= cases.length - 5, `both outcomes are exercised (${refused} of ${cases.length} refused)`);
+  assert.ok(refused >= 5 && refused <= cases.length - 5, `both outcomes are exercised (${refused} of ${cases.length} refused)`);
+});
