@@ -17,6 +17,11 @@ export const MAX_RA_DELAY_TIME = 500;
 /** Flood protection for unicast answers (RFC 7772 answers are not covered by MIN_DELAY_BETWEEN_RAS). */
 export const MAX_PENDING_UNICAST = 256;
 export const UNICAST_BURST = 100;
+/**
+ * One unicast answer per source per second. Hosts retransmit solicitations every 4 s
+ * (RTR_SOLICITATION_INTERVAL, RFC 4861 10), so only a misbehaving or hostile sender is slowed.
+ */
+export const PER_SOURCE_GAP = 1000;
 
 export type SendKind = 'initial' | 'periodic' | 'solicited' | 'triggered' | 'final' | 'client';
 
@@ -144,19 +149,18 @@ export class Advertiser {
     if (specified && (this.cfg.unicastOnly || this.cfg.advRaSolicitedUnicast || this.cfg.clients.length > 0)) {
       if (this.unicast.has(source)) return; // one answer pending covers this one too
       const last = this.lastAnswered.get(source);
-      const minGap = this.cfg.minDelayBetweenRas * 1000;
-      if ((last !== undefined && now - last < minGap) || !this.takeToken(now) || this.unicast.size >= MAX_PENDING_UNICAST) {
-        // Per-source and global limits: a host asking again within MinDelayBetweenRAs, or a
-        // flood, gets no extra unicast RA; the multicast schedule still serves everyone.
+      if ((last !== undefined && now - last < PER_SOURCE_GAP) || !this.takeToken(now) || this.unicast.size >= MAX_PENDING_UNICAST) {
+        // Per-source and global limits: a host asking again within PER_SOURCE_GAP, or a
+        // flood, gets no extra unicast RA; a multicast answer (rate limited) serves everyone.
         this.stats.solicitationsRateLimited++;
         if (!this.cfg.unicastOnly && this.cfg.clients.length === 0) this.solicitedMulticast(now, delay);
         return;
       }
+      this.lastAnswered.set(source, now);
+      this.pruneAnswered();
       const h = this.deps.clock.setTimeout(() => {
         this.unicast.delete(source);
         if (!this.active) return;
-        this.lastAnswered.set(source, this.deps.clock.now());
-        this.pruneAnswered();
         this.stats.unicastSent++;
         this.deps.transmit(source, 'solicited', false);
       }, delay);
@@ -188,7 +192,7 @@ export class Advertiser {
 
   private pruneAnswered(): void {
     if (this.lastAnswered.size < 4 * MAX_PENDING_UNICAST) return;
-    const cutoff = this.deps.clock.now() - this.cfg.minDelayBetweenRas * 1000;
+    const cutoff = this.deps.clock.now() - PER_SOURCE_GAP;
     for (const [k, t] of this.lastAnswered) if (t < cutoff) this.lastAnswered.delete(k);
   }
 

@@ -129,9 +129,9 @@ describePrivileged('firsthop with the Linux kernel as host', { timeout: 180_000 
     const cap = await capture(lab!, 'host', pair.hostIf, 'icmp6 and (ip6[40] == 133 or ip6[40] == 134)');
     try {
       for (let i = 0; i < 5; i++) {
-        // Each RS comes after the per-source limit (MinDelayBetweenRAs, 3 s) has passed, as a
-        // host's own retransmissions do (RTR_SOLICITATION_INTERVAL is 4 s, RFC 4861 10).
-        await new Promise((r) => setTimeout(r, 3100));
+        // Each RS comes after the per-source limit (1 s) has passed, as a host's own
+        // retransmissions do (RTR_SOLICITATION_INTERVAL is 4 s, RFC 4861 10).
+        await new Promise((r) => setTimeout(r, 1100));
         const ra = await rdisc6(lab!, 'host', pair.hostIf);
         assert.equal(ra.from, routerLL);
       }
@@ -158,6 +158,7 @@ describePrivileged('firsthop with the Linux kernel as host', { timeout: 180_000 
     await fh.waitLog(/reload rejected/);
     assert.match(fh.log(), /:\d+:\d+: error: .*AdvNoSuchOption/);
     assert.equal(fh.child.exitCode, null, 'still running');
+    await new Promise((r) => setTimeout(r, 1100)); // past the per-source limit of the last test's RS
     const ra = await rdisc6(lab!, 'host', pair.hostIf);
     assert.equal(ra.hopLimit, 60);
     assert.equal(ra.routes.length, 1);
