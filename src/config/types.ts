@@ -1,10 +1,11 @@
 /**
- * The resolved, validated configuration: what the parser (src/config/parse.ts) returns once
+ * The resolved, validated configuration: what parseConfig (src/config/index.ts) returns once
  * radvd's defaults are applied and every check has passed. Option names follow radvd.conf(5)
  * of radvd 2.19; each field names its radvd option. Times are seconds unless the name says ms.
  * The RA builder (src/ra/) reads only this.
  */
 import type { RouterPreference } from '../wire/types';
+import type { ConditionConfig, PolicyConfig } from '../conditions/types';
 
 /** Where a value came from in the file, for explanations and warnings. */
 export interface SourcePos {
@@ -14,7 +15,8 @@ export interface SourcePos {
 }
 
 export interface PrefixConfig {
-  /** Canonical prefix address; '::' with length 64 means "every /64 on the interface" (radvd ::/64). */
+  /** Canonical prefix address (not masked: AdvRouterAddr sends the full address); '::' with length 64 means
+   *  "every prefix on the interface" (radvd ::/64; any all-zero prefix is read as ::/64). */
   readonly prefix: string;
   readonly prefixLength: number;
   readonly advOnLink: boolean; // AdvOnLink, default on
@@ -28,6 +30,8 @@ export interface PrefixConfig {
   readonly decrementLifetimes: boolean; // DecrementLifetimes, default off
   readonly base6Interface?: string; // Base6Interface
   readonly base6to4Interface?: string; // Base6to4Interface
+  /** Conditional RA policies (RFC 8475) in this block; firsthop extension. */
+  readonly policies?: readonly PolicyConfig[];
   readonly pos: SourcePos;
 }
 
@@ -37,20 +41,26 @@ export interface RouteConfig {
   readonly advRoutePreference: RouterPreference; // AdvRoutePreference, default medium
   readonly advRouteLifetime: number; // AdvRouteLifetime, default 3 * MaxRtrAdvInterval
   readonly removeRoute: boolean; // RemoveRoute, default on
+  /** Conditional RA policies (RFC 8475) in this block; firsthop extension. */
+  readonly policies?: readonly PolicyConfig[];
   readonly pos: SourcePos;
 }
 
 export interface RdnssConfig {
   readonly servers: readonly string[];
-  readonly advRdnssLifetime: number; // AdvRDNSSLifetime, default 2 * MaxRtrAdvInterval as radvd 2.19 
+  readonly advRdnssLifetime: number; // AdvRDNSSLifetime, default MaxRtrAdvInterval (radvd 2.19 binary; its man page says 2 *)
   readonly flushRdnss: boolean; // FlushRDNSS, default on
+  /** Conditional RA policies (RFC 8475) in this block; firsthop extension. */
+  readonly policies?: readonly PolicyConfig[];
   readonly pos: SourcePos;
 }
 
 export interface DnsslConfig {
   readonly domains: readonly string[];
-  readonly advDnsslLifetime: number; // AdvDNSSLLifetime
+  readonly advDnsslLifetime: number; // AdvDNSSLLifetime, default MaxRtrAdvInterval
   readonly flushDnssl: boolean; // FlushDNSSL, default on
+  /** Conditional RA policies (RFC 8475) in this block; firsthop extension. */
+  readonly policies?: readonly PolicyConfig[];
   readonly pos: SourcePos;
 }
 
@@ -81,6 +91,8 @@ export interface LowpanContextConfig {
 
 export interface InterfaceConfig {
   readonly name: string;
+  /** Conditional RA policies (RFC 8475) in this block; firsthop extension. */
+  readonly policies?: readonly PolicyConfig[];
   readonly pos: SourcePos;
   readonly ignoreIfMissing: boolean; // IgnoreIfMissing
   readonly advSendAdvert: boolean; // AdvSendAdvert, default off
@@ -92,7 +104,7 @@ export interface InterfaceConfig {
   readonly advManagedFlag: boolean;
   readonly advOtherConfigFlag: boolean;
   readonly advLinkMtu: number; // AdvLinkMTU, 0 = no MTU option
-  readonly advRaMtu: number; // AdvRAMTU, largest RA packet before splitting
+  readonly advRaMtu: number; // AdvRAMTU, largest RA packet before splitting, default 1280
   readonly advReachableTime: number; // ms
   readonly advRetransTimer: number; // ms
   readonly advCurHopLimit: number;
@@ -122,6 +134,8 @@ export interface InterfaceConfig {
 
 export interface Config {
   readonly file: string;
+  /** Named conditions (RFC 8475); firsthop extension. */
+  readonly conditions?: readonly ConditionConfig[];
   readonly interfaces: readonly InterfaceConfig[];
 }
 
