@@ -181,7 +181,9 @@ export function buildRa(cfg: InterfaceConfig, snap: InterfaceSnapshot, ctx: Buil
         if (preferred !== p.advPreferredLifetime) reasons.push({ field: `prefix ${key} preferredLifetime`, value: preferred, configured: p.advPreferredLifetime, why: 'DecrementLifetimes' });
         if (valid === 0) continue; // radvd stops advertising a prefix whose lifetimes ran out
       }
-      preferred = decide(`prefix ${key} preferredLifetime`, preferred);
+      // A policy on the block applies to every prefix it stands for (::/64, Base6Interface).
+      const blockField = `prefix ${prefixKey(p.prefix, p.prefixLength)} preferredLifetime`;
+      preferred = decide(overrides.has(`prefix ${key} preferredLifetime`) ? `prefix ${key} preferredLifetime` : blockField, preferred);
       if (ctx.ceasing && p.deprecatePrefix) {
         // radvd DeprecatePrefix: the final RA deprecates the prefix; the valid lifetime goes
         // to two hours, the least a host will accept (RFC 4862 5.5.3 e).
