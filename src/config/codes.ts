@@ -57,6 +57,7 @@ export const WARNING_CODES: Readonly<Record<string, string>> = {
   W_QUOTED_NAME: 'A quoted interface name: radvd keeps the quotes as part of the name.',
   W_IFNAME_TRUNCATED: 'An interface name over 15 characters: truncated, as radvd does.',
   W_AUTO_PREFIX_LENGTH: 'prefix ::/N with N != 64: radvd treats every all-zero prefix as "the interface\'s prefixes"; read as ::/64.',
+  W_TRUNCATED: "A DNSSL suffix or URI longer than 255 characters: radvd's scanner keeps the first 255.",
   W_DNSSL_LABEL: 'A DNSSL suffix with an empty label or a label over 63 characters: radvd sends a malformed name.',
   W_NOT_RADVD_2_19: 'An option or block from radvd 2.20 (nat64prefix, RemoveAdvOnExit, AdvCaptivePortalAPI): firsthop accepts it, radvd 2.19 does not.',
   W_NOT_RADVD: 'A firsthop extension (AdvPrefixPD): no radvd version accepts it.',

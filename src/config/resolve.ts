@@ -64,6 +64,8 @@ export interface ResolveOutput {
 }
 
 const INT32_MAX = 0x7fffffff;
+/** radvd's scanner copies words into a 256-byte buffer. */
+const MAX_WORD = 255;
 
 export function resolve(raw: RawConfig): ResolveOutput {
   const r = new Resolver(raw.file);
@@ -259,7 +261,12 @@ class Resolver {
     let captive: string | undefined;
     const captiveOpt = s.opt('AdvCaptivePortalAPI');
     if (captiveOpt) {
-      captive = trimQuotes(captiveOpt.value as string);
+      let text = captiveOpt.value as string;
+      if (text.length > MAX_WORD) {
+        text = text.slice(0, MAX_WORD);
+        this.warn(captiveOpt.valueTok, 'W_TRUNCATED', `radvd reads at most ${MAX_WORD} characters of a word: the URI is cut to its first ${MAX_WORD} characters`);
+      }
+      captive = trimQuotes(text);
       if (captive === '') this.error(captiveOpt.valueTok, 'E_CAPTIVE_PORTAL', 'AdvCaptivePortalAPI needs a non-empty URI');
     }
 
@@ -523,17 +530,22 @@ class Resolver {
     const domains: string[] = [];
     let wire = 0;
     for (const t of block.suffixes) {
-      const bad = /[^A-Za-z0-9.-]/.exec(t.text);
+      let text = t.text;
+      if (text.length > MAX_WORD) {
+        text = text.slice(0, MAX_WORD);
+        this.warn(t, 'W_TRUNCATED', `radvd 2.19 reads at most ${MAX_WORD} characters of a word: this suffix is cut to its first ${MAX_WORD} characters`);
+      }
+      const bad = /[^A-Za-z0-9.-]/.exec(text);
       if (bad) {
         const hint = t.kind === 'quoted' ? '; write it without quotes' : '';
         this.error(t, 'E_DNSSL_SUFFIX', `invalid domain suffix ${t.text}: only letters, digits, '-' and '.' are allowed (found '${bad[0]}')${hint}`);
         continue;
       }
-      const labels = t.text.replace(/\.$/, '').split('.');
-      if (labels.some((l) => l === '')) this.warn(t, 'W_DNSSL_LABEL', `domain suffix ${t.text} has an empty label: radvd sends it as a truncated name`);
-      else if (labels.some((l) => l.length > 63)) this.warn(t, 'W_DNSSL_LABEL', `domain suffix ${t.text} has a label longer than 63 characters: radvd sends a malformed name`);
+      const labels = text.replace(/\.$/, '').split('.');
+      if (labels.some((l) => l === '')) this.warn(t, 'W_DNSSL_LABEL', `domain suffix ${text} has an empty label: radvd sends it as a truncated name`);
+      else if (labels.some((l) => l.length > 63)) this.warn(t, 'W_DNSSL_LABEL', `domain suffix ${text} has a label longer than 63 characters: radvd sends a malformed name`);
       wire += labels.reduce((n, l) => n + 1 + l.length, 0) + 1;
-      domains.push(t.text);
+      domains.push(text);
     }
     if (8 + wire > 2048) {
       this.error(block.keywordTok, 'E_DNSSL_TOO_LONG', `DNSSL option would be ${8 + wire} bytes; radvd allows at most 2048 and exits when it builds the RA (split the suffixes over several DNSSL blocks)`);
