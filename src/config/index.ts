@@ -16,6 +16,7 @@ export { SHORT_LIFETIME } from './resolve';
 export { ERROR_CODES, ERROR_PHASE, WARNING_CODES, type ErrorPhase } from './codes';
 export { lex, type Token, type TokenKind } from './lexer';
 export { parseRaw, type RawConfig } from './parse';
+export { renderConfigReference } from './reference';
 
 /** Parse radvd.conf text. `file` is used in diagnostics and SourcePos. */
 export function parseConfig(text: string, file: string): ParseResult {
