@@ -56,7 +56,6 @@ import type {
 /** Lifetimes under this many seconds are dropped by Android and some other hosts. */
 export const SHORT_LIFETIME = 180;
 
-
 export interface ResolveOutput {
   readonly config?: Config;
   readonly errors: Diagnostic[];
