@@ -3,7 +3,7 @@ import type { InterfaceConfig } from '../../src/config/types';
 
 const pos = { file: 'test.conf', line: 1, column: 1 };
 
-/** An interface config with radvd 2.19's defaults for MaxRtrAdvInterval 600, AdvSendAdvert on. */
+/** An interface config with radvd 2.19's defaults for MaxRtrAdvInterval 600 (AdvRAMTU 1280), AdvSendAdvert on. */
 export function ifaceConfig(over: Partial<InterfaceConfig> = {}): InterfaceConfig {
   const max = over.maxRtrAdvInterval ?? 600;
   return {
@@ -19,7 +19,7 @@ export function ifaceConfig(over: Partial<InterfaceConfig> = {}): InterfaceConfi
     advManagedFlag: false,
     advOtherConfigFlag: false,
     advLinkMtu: 0,
-    advRaMtu: 1500,
+    advRaMtu: 1280,
     advReachableTime: 0,
     advRetransTimer: 0,
     advCurHopLimit: 64,
