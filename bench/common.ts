@@ -1,0 +1,259 @@
+/**
+ * Shared helpers of the benchmarks: process CPU and memory from /proc, percentiles, the
+ * machine description, result tables and JSON output, and a `runBench` wrapper that always
+ * destroys the lab (namespaces, processes) on success, failure and signals.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { cleanupStale, Lab } from '../src/lab/netns';
+
+/** Clock ticks per second for /proc/PID/stat (sysconf(_SC_CLK_TCK); 100 on every Linux port we run on). */
+export const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+export interface CpuSample {
+  /** utime + stime of the whole thread group, milliseconds (10 ms resolution). */
+  cpuMs: number;
+  utimeMs: number;
+  stimeMs: number;
+  /** On-CPU time of the main thread from /proc/PID/schedstat (ns resolution), milliseconds. */
+  schedMs: number;
+}
+
+/** utime/stime of a process (all its threads) from /proc/PID/stat. */
+export function cpuSample(pid: number): CpuSample {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // comm may contain spaces and parentheses: fields start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state); utime is field 14, stime field 15.
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  let schedMs = NaN;
+  try {
+    schedMs = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    // schedstat needs CONFIG_SCHED_INFO
+  }
+  const tick = 1000 / CLK_TCK;
+  return { cpuMs: (utime + stime) * tick, utimeMs: utime * tick, stimeMs: stime * tick, schedMs };
+}
+
+export interface MemSample {
+  /** Resident set size now, KiB. */
+  vmRssKb: number;
+  /** Peak resident set size, KiB. */
+  vmHwmKb: number;
+  threads: number;
+}
+
+export function memSample(pid: number): MemSample {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string): number => {
+    const m = new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text);
+    return m ? Number(m[1]) : NaN;
+  };
+  return { vmRssKb: field('VmRSS'), vmHwmKb: field('VmHWM'), threads: field('Threads') };
+}
+
+/** Nearest-rank percentile of a sample (p in 0..100). */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
+}
+
+export interface Summary {
+  n: number;
+  min: number;
+  p50: number;
+  p90: number;
+  max: number;
+  mean: number;
+}
+
+export function summarize(values: readonly number[]): Summary {
+  const n = values.length;
+  return {
+    n,
+    min: n ? Math.min(...values) : NaN,
+    p50: percentile(values, 50),
+    p90: percentile(values, 90),
+    max: n ? Math.max(...values) : NaN,
+    mean: n ? values.reduce((a, b) => a + b, 0) / n : NaN,
+  };
+}
+
+function firstLine(argv: string[]): string {
+  try {
+    const [file, ...args] = argv;
+    const out = execFileSync(file!, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return out.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+  } catch (e) {
+    const out = String((e as { stdout?: unknown }).stdout ?? '');
+    return out.split('\n').find((l) => l.trim() !== '')?.trim() ?? 'unknown';
+  }
+}
+
+export interface MachineInfo {
+  nproc: number;
+  cpuModel: string;
+  kernel: string;
+  node: string;
+  radvd: string;
+  memTotalKb: number;
+  firsthopCommit: string;
+}
+
+export function machineInfo(): MachineInfo {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
+  const mem = /^MemTotal:\s+(\d+)/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1];
+  const radvdVersion = /Version:\s*(\S+)/.exec(
+    (() => {
+      try {
+        return execFileSync('radvd', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (e) {
+        // radvd 2.19 prints its version on stderr and exits 1.
+        const err = e as { stdout?: unknown; stderr?: unknown };
+        return `${String(err.stdout ?? '')}${String(err.stderr ?? '')}`;
+      }
+    })(),
+  )?.[1];
+  return {
+    nproc: Number(firstLine(['nproc'])) || cpus().length,
+    cpuModel: model,
+    kernel: firstLine(['uname', '-r']),
+    node: process.version,
+    radvd: radvdVersion ?? 'unknown',
+    memTotalKb: Number(mem ?? NaN),
+    firsthopCommit: firstLine(['git', '-C', resolve(__dirname, '..', '..'), 'rev-parse', '--short', 'HEAD']),
+  };
+}
+
+/** Repository root (dist/bench/common.js -> ../..). */
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+
+/** Write bench/results/<name>.json in the source tree (not dist/). Returns the path. */
+export function writeResult(name: string, data: unknown): string {
+  const dir = join(REPO_ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.json`);
+  writeFileSync(path, `${JSON.stringify(data, null, 2)}\n`);
+  return path;
+}
+
+/** A plain-text table (also valid Markdown). */
+export function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {
+  const cells = [header, ...rows].map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)));
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(cells[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.slice(1).map(line)].join('\n');
+}
+
+export function fmt(n: number, digits = 1): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (Number.isInteger(n)) return String(n);
+  return n.toFixed(digits);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export function log(message: string): void {
+  process.stderr.write(`[${new Date().toISOString().slice(11, 23)}] ${message}\n`);
+}
+
+/** Root check; the benchmarks need network namespaces. */
+export function requireRoot(): void {
+  if (process.getuid?.() !== 0) {
+    process.stderr.write('this benchmark needs root (network namespaces, raw sockets)\n');
+    process.exit(2);
+  }
+}
+
+/**
+ * Run a benchmark body with a fresh lab (namespace prefix 'fhbench'), destroying it afterwards
+ * whatever happens. Stale namespaces of earlier, crashed benchmark runs are removed first.
+ * Sets the exit code: 0 on success, 1 on an exception.
+ */
+export async function runBench(name: string, body: (lab: Lab) => Promise<void>): Promise<void> {
+  requireRoot();
+  await cleanupStale('fhbench', { log });
+  const lab = Lab.create('fhbench', { log });
+  try {
+    await body(lab);
+    process.exitCode = 0;
+  } catch (e) {
+    process.stderr.write(`${name}: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = 1;
+  } finally {
+    const names = lab.namespaceNames();
+    await lab.destroy();
+    log(`${name}: lab destroyed (${names.length} namespace(s) removed)`);
+  }
+}
+
+/** Counters of /proc/net/snmp6 (per network namespace) as name -> value. */
+export function parseSnmp6(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const m = /^(\S+)\s+(\d+)/.exec(line);
+    if (m) out.set(m[1]!, Number(m[2]));
+  }
+  return out;
+}
+
+export async function snmp6(lab: Lab, ns: string): Promise<Map<string, number>> {
+  return parseSnmp6(await lab.readFile(ns, '/proc/net/snmp6'));
+}
+
+/**
+ * Raw IPv6 sockets of a namespace (/proc/net/raw6): inode -> { drops, rxQueue }. `drops` is
+ * the number of packets the kernel dropped because the socket's receive buffer was full.
+ */
+export async function raw6Sockets(lab: Lab, ns: string): Promise<{ inode: number; protocol: number; rxQueue: number; drops: number }[]> {
+  const text = await lab.readFile(ns, '/proc/net/raw6');
+  const out: { inode: number; protocol: number; rxQueue: number; drops: number }[] = [];
+  for (const line of text.split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 17) continue;
+    // sl local:port remote:port st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ref pointer drops
+    const local = f[1] ?? '';
+    const queues = (f[4] ?? '0:0').split(':');
+    out.push({
+      protocol: parseInt(local.split(':')[1] ?? '0', 16),
+      rxQueue: parseInt(queues[1] ?? '0', 16),
+      inode: Number(f[9]),
+      drops: Number(f[f.length - 1]),
+    });
+  }
+  return out;
+}
+
+/** Socket inodes a process holds (from /proc/PID/fd links `socket:[N]`). */
+export function socketInodes(pid: number): Set<number> {
+  const out = new Set<number>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        const m = /^socket:\[(\d+)\]$/.exec(target);
+        if (m) out.add(Number(m[1]));
+      } catch {
+        // fd closed meanwhile
+      }
+    }
+  } catch {
+    // process gone
+  }
+  return out;
+}
