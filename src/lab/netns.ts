@@ -325,7 +325,9 @@ function onExit(): void {
 }
 
 function onUncaught(): void {
-  destroyAllSync();
+  // Only when the exception is about to kill the process: with an 'uncaughtException' handler
+  // (node:test has one) the process goes on, and the labs are still in use; 'exit' covers it.
+  if (process.listenerCount('uncaughtException') === 0) destroyAllSync();
 }
 
 function onSignal(signal: NodeJS.Signals): void {

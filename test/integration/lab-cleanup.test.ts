@@ -48,6 +48,7 @@ function runChild(mode: string, signal?: NodeJS.Signals): Promise<ChildRun> {
     let out = '';
     let err = '';
     let info: { namespaces: string[]; pid: number } | undefined;
+    let madeAll = false;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`lab-child ${mode} hung; stderr: ${err}`));
@@ -57,7 +58,7 @@ function runChild(mode: string, signal?: NodeJS.Signals): Promise<ChildRun> {
       const nl = out.indexOf('\n');
       if (info === undefined && nl >= 0) {
         info = JSON.parse(out.slice(0, nl)) as { namespaces: string[]; pid: number };
-        for (const n of info.namespaces) assert.ok(namespaceExists(n), `child made ${n}`);
+        madeAll = info.namespaces.every((n) => namespaceExists(n));
         if (signal) child.kill(signal);
       }
     });
@@ -65,6 +66,7 @@ function runChild(mode: string, signal?: NodeJS.Signals): Promise<ChildRun> {
     child.on('exit', (code, sig) => {
       clearTimeout(timer);
       if (!info) reject(new Error(`lab-child ${mode} exited (${sig ?? code}) before reporting; stderr: ${err}`));
+      else if (!madeAll) reject(new Error(`lab-child ${mode}: namespaces ${info.namespaces.join(' ')} missing while it ran; stderr: ${err}`));
       else resolve({ ...info, code, signal: sig, stderr: err });
     });
   });
@@ -73,7 +75,7 @@ function runChild(mode: string, signal?: NodeJS.Signals): Promise<ChildRun> {
 async function assertCleaned(r: ChildRun): Promise<void> {
   assert.equal(r.namespaces.length, 2);
   for (const n of r.namespaces) assert.equal(namespaceExists(n), false, `namespace ${n} left behind (stderr: ${r.stderr})`);
-  await waitFor(() => !running(r.pid), { timeoutMs: 3000, what: `process ${r.pid} spawned in the lab to die` });
+  await waitFor(() => !running(r.pid), { timeoutMs: 5000, what: `process ${r.pid} spawned in the lab to die (stderr: ${r.stderr})` });
 }
 
 describePrivileged('lab cleanup', { timeout: 120_000 }, () => {
@@ -140,14 +142,14 @@ describePrivileged('lab cleanup', { timeout: 120_000 }, () => {
 
   it('an uncaught exception removes the namespaces and the process still crashes', async () => {
     const r = await runChild('throw');
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 1, `exit code (signal ${r.signal}); stderr: ${r.stderr}`);
     assert.match(r.stderr, /deliberate uncaught exception/);
     await assertCleaned(r);
   });
 
   it('an unhandled rejection removes the namespaces and the process still crashes', async () => {
     const r = await runChild('reject');
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 1, `exit code (signal ${r.signal}); stderr: ${r.stderr}`);
     assert.match(r.stderr, /deliberate unhandled rejection/);
     await assertCleaned(r);
   });
