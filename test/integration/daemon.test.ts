@@ -24,7 +24,7 @@ import {
   ICMPV6_ROUTER_SOLICITATION,
   type RouterHost,
 } from '../../src/lab/netns';
-import { startFirsthop, type FirsthopHandle } from '../../src/lab/firsthop';
+import { FIRSTHOP_MAIN, startFirsthop, type FirsthopHandle } from '../../src/lab/firsthop';
 import { describePrivileged } from '../helpers/privileged';
 
 function fullConfig(ifname: string, extra = ''): string {
@@ -123,6 +123,20 @@ describePrivileged('firsthop with the Linux kernel as host', { timeout: 180_000 
     assert.deepEqual(ra.dnssl, [{ domains: ['example.org', 'corp.example'], lifetime: 1800 }]);
     assert.ok(ra.sourceLinkLayerAddress !== null, 'source link-layer address option present');
     assert.deepEqual(ra.unparsed, []);
+  });
+
+  it('firsthop dump prints the RA heard, in radvd.conf syntax and as JSON', async () => {
+    const text = await lab!.exec('host', [process.execPath, FIRSTHOP_MAIN, 'dump', '-i', pair.hostIf, '--count', '1', '--timeout', '15'], { timeoutMs: 20_000 });
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, new RegExp(`Router Advertisement from ${routerLL}`));
+    for (const line of ['AdvCurHopLimit 60;', 'AdvDefaultLifetime 1800;', 'AdvDefaultPreference low;', 'AdvLinkMTU 1400;', 'prefix 2001:db8:1::/64', 'route 2001:db8:99::/48', 'AdvRoutePreference high;', 'RDNSS 2001:db8::53 2001:db8::54', 'DNSSL example.org corp.example']) {
+      assert.ok(text.stdout.includes(line), `dump shows ${line}`);
+    }
+    const json = await lab!.exec('host', [process.execPath, FIRSTHOP_MAIN, 'dump', '-i', pair.hostIf, '--json', '--count', '1', '--timeout', '15'], { timeoutMs: 20_000 });
+    const rec = JSON.parse(json.stdout.trim().split('\n')[0]!) as { source: string; ra: { curHopLimit: number; options: Array<{ type: string }> } };
+    assert.equal(rec.source, routerLL);
+    assert.equal(rec.ra.curHopLimit, 60);
+    assert.ok(rec.ra.options.some((o) => o.type === 'dnssl'));
   });
 
   it('a Router Solicitation is answered within MAX_RA_DELAY_TIME (RFC 4861 6.2.6)', async () => {
