@@ -4,13 +4,18 @@
  * accepted); `-c` checks a config as `radvd -c` does; subcommands: dump, demo, version.
  */
 import { parseArgs } from 'node:util';
+import type { Server } from 'node:net';
 import { writeFileSync, unlinkSync } from 'node:fs';
 import { Daemon, ConfigError } from '../daemon/daemon';
 import { createLogger, type Level, type LogMethod } from '../daemon/log';
 import { checkConfigCli } from '../config';
 import { runDump } from './run-dump';
+import { runStatus, runCondition } from './run-control';
+import { DEFAULT_CONTROL_PATH } from '../control/protocol';
+import { startControlServer, stopControlServer } from '../control/server';
+import { defaultStatePath } from '../daemon/state';
 
-const VERSION = '0.1.0';
+import { VERSION } from '../daemon/daemon';
 const DEFAULT_CONFIG = '/etc/radvd.conf';
 const DEFAULT_PIDFILE = '/run/firsthop.pid';
 
@@ -18,6 +23,10 @@ const USAGE = `usage: firsthop [options]            run the daemon (radvd-compat
        firsthop -c [-C FILE]           check a config file and exit (0 ok, 1 errors)
        firsthop dump [-i IFACE] [--json] [--count N] [--timeout S]
                                        print every Router Advertisement heard
+       firsthop status [--json] [-s SOCKET]
+                                       what each interface advertises now, and why
+       firsthop condition set NAME up|down [-s SOCKET]
+                                       flip a manual condition
        firsthop demo                   build the S1 lab, run firsthop, show what a host learned
        firsthop version
 
@@ -31,6 +40,10 @@ options (radvd's):
   -f, --facility N       syslog facility (accepted; lines go to stderr)
   -p, --pidfile FILE     pid file (default ${DEFAULT_PIDFILE})
   -u, --username USER    drop privileges to USER once the sockets are open
+  -s, --control SOCKET   control socket (default ${DEFAULT_CONTROL_PATH}, mode 0600)
+      --state FILE       state file: withdrawn prefixes survive a restart
+                         (default /var/lib/firsthop/state-<hash of the config path>.json)
+      --no-state         keep no state file
   -v, --version          print the version
   -h, --help             this text
 `;
@@ -38,6 +51,8 @@ options (radvd's):
 async function main(argv: string[]): Promise<number> {
   const sub = argv[0];
   if (sub === 'dump') return runDump(argv.slice(1));
+  if (sub === 'status') return runStatus(argv.slice(1));
+  if (sub === 'condition') return runCondition(argv.slice(1));
   if (sub === 'demo') {
     const { runDemo } = await import('../lab/demo');
     return runDemo();
@@ -60,6 +75,9 @@ async function main(argv: string[]): Promise<number> {
         facility: { type: 'string', short: 'f' },
         pidfile: { type: 'string', short: 'p' },
         username: { type: 'string', short: 'u' },
+        control: { type: 'string', short: 's' },
+        state: { type: 'string' },
+        'no-state': { type: 'boolean' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -99,7 +117,8 @@ async function main(argv: string[]): Promise<number> {
   const log = createLogger({ method, level, ...(values.logfile !== undefined ? { file: values.logfile } : {}) });
 
   const { linuxBackend } = await import('../sys/linux');
-  const daemon = new Daemon({ configPath, backend: linuxBackend(), log });
+  const statePath = values['no-state'] ? undefined : (values.state ?? defaultStatePath(configPath));
+  const daemon = new Daemon({ configPath, backend: linuxBackend(), log, ...(statePath !== undefined ? { statePath } : {}) });
   try {
     await daemon.start();
   } catch (e) {
@@ -109,6 +128,22 @@ async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`firsthop: cannot start: ${(e as Error).message}\n`);
     return 1;
+  }
+  const controlPath = values.control ?? DEFAULT_CONTROL_PATH;
+  let control: Server | undefined;
+  try {
+    control = await startControlServer(controlPath, (req) => {
+      switch (req.cmd) {
+        case 'status':
+          return daemon.status();
+        case 'reload':
+          return daemon.reload();
+        case 'condition':
+          return daemon.setCondition(req.name, req.value);
+      }
+    });
+  } catch (e) {
+    log.warn(`control socket ${controlPath}: ${(e as Error).message}; firsthop status and condition will not work`);
   }
   const pidfile = values.pidfile ?? DEFAULT_PIDFILE;
   try {
@@ -127,6 +162,7 @@ async function main(argv: string[]): Promise<number> {
     } catch (e) {
       log.error(`cannot drop privileges to ${values.username}: ${(e as Error).message}`);
       daemon.stop(false);
+      if (control !== undefined) stopControlServer(control, controlPath);
       return 1;
     }
   }
@@ -139,6 +175,7 @@ async function main(argv: string[]): Promise<number> {
       stopping = true;
       log.info(`${sig}: stopping`);
       daemon.stop(true);
+      if (control !== undefined) stopControlServer(control, controlPath);
       try {
         unlinkSync(pidfile);
       } catch {

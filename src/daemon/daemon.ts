@@ -16,7 +16,13 @@ import type { Logger } from './log';
 import { validateReceived, DropCounters } from '../wire';
 import { ICMP6, type RouterAdvertisement } from '../wire/types';
 import { checkConsistency } from './consistency';
-import type { Override } from '../ra/build';
+import { ControlError } from '../control/server';
+import type { Override, Reason } from '../ra/build';
+import type { SentRecord } from '../iface/runtime';
+import type { AdvertiserStats } from '../iface/advertiser';
+import type { Withdrawal } from '../ra/withdrawals';
+import { loadState, saveState, STATE_VERSION, type StateFile } from './state';
+import type { TimerHandle } from '../iface/clock';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -33,7 +39,40 @@ export interface DaemonOptions {
   readonly random?: () => number;
   /** Overrides from the condition engine, by interface name. */
   readonly overrides?: (iface: string) => ReadonlyMap<string, Override>;
+  /** The state file (withdrawn prefixes survive a restart); undefined: none. */
+  readonly statePath?: string;
 }
+
+export interface InterfaceStatus {
+  readonly name: string;
+  readonly ifindex?: number;
+  readonly ready: boolean;
+  readonly advSendAdvert: boolean;
+  readonly source?: string;
+  readonly lastSent?: SentRecord;
+  readonly nextMulticastAt?: number;
+  readonly stats: AdvertiserStats;
+  readonly sendErrors: number;
+  /** The RA as it would be sent now (the same function builds what goes on the wire). */
+  readonly ra?: RouterAdvertisement;
+  /** Every value that differs from the config, and why. */
+  readonly reasons: readonly Reason[];
+  readonly withdrawn: readonly Withdrawal[];
+}
+
+export interface DaemonStatus {
+  readonly version: string;
+  readonly pid: number;
+  readonly startedAt: number;
+  readonly now: number;
+  readonly configPath: string;
+  readonly interfaces: readonly InterfaceStatus[];
+  readonly conditions: readonly unknown[];
+  readonly counters: DaemonCounters;
+  readonly drops: Record<string, number>;
+}
+
+export const VERSION = '0.1.0';
 
 export interface DaemonCounters {
   packetsReceived: number;
@@ -55,6 +94,8 @@ export class Daemon {
   private readonly clock: Clock;
   private readonly random: () => number;
   readonly startedAt: number;
+  private saved: StateFile | undefined;
+  private saveTimer: TimerHandle | undefined;
 
   constructor(private readonly opts: DaemonOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -78,10 +119,12 @@ export class Daemon {
       this.net.close();
       throw new ConfigError(missing.map((i) => `${i.pos.file}:${i.pos.line}:${i.pos.column}: error: interface ${i.name} does not exist and IgnoreIfMissing is off`));
     }
+    this.loadState();
     this.socket = this.opts.backend.openIcmp6({ types: [ICMP6.RouterSolicitation, ICMP6.RouterAdvertisement] });
     this.socket.onPacket((p) => this.onPacket(p));
     this.unsubscribe = this.net.on((e) => this.onNetEvent(e));
     this.apply(config);
+    this.saved = undefined; // taken over by the runtimes
   }
 
   get netState(): NetStateView | undefined {
@@ -104,7 +147,42 @@ export class Daemon {
       net: this.net!,
       log: this.opts.log,
       ...(this.opts.overrides !== undefined ? { overrides: this.opts.overrides } : {}),
+      stateChanged: () => this.scheduleSave(),
     };
+  }
+
+  private loadState(): void {
+    const path = this.opts.statePath;
+    if (path === undefined) return;
+    const r = loadState(path);
+    if (r.ok) {
+      this.saved = r.state;
+      this.opts.log.info(`state: restored ${path}`);
+    } else if (r.missing) {
+      this.opts.log.info(`state: no ${path} yet; starting fresh`);
+    } else {
+      this.opts.log.warn(`state: ${r.error}; starting over`);
+    }
+  }
+
+  private scheduleSave(): void {
+    if (this.opts.statePath === undefined || this.saveTimer !== undefined) return;
+    this.saveTimer = this.clock.setTimeout(() => {
+      this.saveTimer = undefined;
+      this.saveNow();
+    }, 500);
+  }
+
+  /** Write the state file now (also at stop). Errors are logged, never fatal. */
+  saveNow(): void {
+    const path = this.opts.statePath;
+    if (path === undefined) return;
+    const interfaces: StateFile['interfaces'] = Object.fromEntries([...this.runtimes].map(([name, rt]) => [name, rt.exportState()]));
+    try {
+      saveState(path, { version: STATE_VERSION, savedAt: this.clock.now(), interfaces });
+    } catch (e) {
+      this.opts.log.warn(`state: cannot write ${path}: ${(e as Error).message}`);
+    }
   }
 
   private apply(config: Config): void {
@@ -120,6 +198,8 @@ export class Daemon {
       const rt = this.runtimes.get(name);
       if (rt === undefined) {
         const created = new InterfaceRuntime(cfg, this.runtimeDeps());
+        const previous = this.saved?.interfaces[name];
+        if (previous !== undefined && this.saved !== undefined) created.importState(previous, this.saved.savedAt);
         this.runtimes.set(name, created);
         if (this.net!.linkByName(name) === undefined) this.opts.log.info(`${name}: not present yet; waiting for it`);
         created.refresh();
@@ -150,6 +230,47 @@ export class Daemon {
     this.opts.log.info(`reloaded ${this.opts.configPath}`);
     return true;
   }
+
+  /** What every interface advertises right now and why: `firsthop status` renders this. */
+  status(): DaemonStatus {
+    const now = this.clock.now();
+    return {
+      version: VERSION,
+      pid: process.pid,
+      startedAt: this.startedAt,
+      now,
+      configPath: this.opts.configPath,
+      interfaces: [...this.runtimes.values()].map((rt) => {
+        const built = rt.build(false);
+        return {
+          name: rt.name,
+          ...(rt.ifindex !== undefined ? { ifindex: rt.ifindex } : {}),
+          ready: rt.advertiser.isReady,
+          advSendAdvert: rt.config.advSendAdvert,
+          ...(rt.sourceAddress !== undefined ? { source: rt.sourceAddress } : {}),
+          ...(rt.lastSent !== undefined ? { lastSent: rt.lastSent } : {}),
+          ...(rt.advertiser.nextMulticastAt !== undefined ? { nextMulticastAt: rt.advertiser.nextMulticastAt } : {}),
+          stats: { ...rt.advertiser.stats },
+          sendErrors: rt.sendErrors,
+          ...(built !== undefined ? { ra: built.ra } : {}),
+          reasons: built?.reasons ?? [],
+          withdrawn: rt.ledger.active(now),
+        };
+      }),
+      conditions: this.conditionStatus?.() ?? [],
+      counters: { ...this.counters },
+      drops: this.drops.snapshot(),
+    };
+  }
+
+  /** `firsthop condition set`: flip a manual condition. */
+  setCondition(name: string, value: boolean): unknown {
+    void value;
+    throw new ControlError(`no condition named ${name}`, 'E_UNKNOWN_CONDITION');
+  }
+
+  /** Set by whoever owns the condition engine, for status. */
+  conditionStatus: (() => readonly unknown[]) | undefined;
 
   /** SIGUSR1: DecrementLifetimes start again from the configured values. */
   resetDecrement(): void {
@@ -226,6 +347,9 @@ export class Daemon {
 
   /** Stop advertising; `final` sends RFC 4861 6.2.5 final RAs where RemoveAdvOnExit is on. */
   stop(final = true): void {
+    if (this.saveTimer !== undefined) this.clock.clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    if (this.socket !== undefined) this.saveNow();
     for (const rt of this.runtimes.values()) rt.stop(final && rt.config.removeAdvOnExit);
     this.runtimes.clear();
     this.unsubscribe?.();

@@ -15,6 +15,13 @@ import { encodeMessage } from '../wire';
 import { ALL_ROUTERS, canonicalIPv6, isLinkLocal } from '../net/ipv6';
 import type { Logger } from '../daemon/log';
 import type { NdOption } from '../wire/types';
+import type { InterfaceState } from '../daemon/state';
+
+function sameKeys(a: ReadonlyMap<string, unknown>, b: ReadonlyMap<string, unknown>): boolean {
+  if (a.size !== b.size) return false;
+  for (const k of a.keys()) if (!b.has(k)) return false;
+  return true;
+}
 
 export interface RuntimeDeps {
   readonly clock: Clock;
@@ -24,6 +31,8 @@ export interface RuntimeDeps {
   readonly log: Logger;
   /** Lifetime overrides from the condition engine, by builder field. */
   readonly overrides?: (iface: string) => ReadonlyMap<string, Override>;
+  /** What is advertised or withdrawn changed: the state file should be written. */
+  readonly stateChanged?: () => void;
 }
 
 export interface SentRecord {
@@ -41,6 +50,8 @@ export class InterfaceRuntime {
   private joinedIfindex: number | undefined;
   private source: string | undefined;
   private lastItems = new Map<string, NdOption>();
+  /** Items advertised before a restart (state file), compared with the first RA built. */
+  private restored: { items: Map<string, NdOption>; at: number } | undefined;
   private lastBytes: Buffer | undefined;
   private decrementBase: number;
   private mtuWarned = false;
@@ -168,8 +179,17 @@ export class InterfaceRuntime {
     const items = withdrawableItems(built.ra);
     const now = this.deps.clock.now();
     let rebuilt = built;
-    if (this.ledger.update(this.lastItems, items, now, why)) rebuilt = this.build(false) ?? built;
+    let ledgerChanged = false;
+    if (this.restored !== undefined) {
+      // Whatever left the RA while the daemon was down is withdrawn as of the last save.
+      ledgerChanged = this.ledger.update(this.restored.items, items, this.restored.at, 'removed while firsthop was not running');
+      this.restored = undefined;
+    }
+    if (this.ledger.update(this.lastItems, items, now, why)) ledgerChanged = true;
+    if (ledgerChanged) rebuilt = this.build(false) ?? built;
+    const itemsChanged = !sameKeys(this.lastItems, items);
     this.lastItems = items;
+    if (ledgerChanged || itemsChanged) this.deps.stateChanged?.();
     const bytes = Buffer.from(encodeMessage(rebuilt.ra));
     const changed = this.lastBytes !== undefined && !bytes.equals(this.lastBytes);
     this.lastBytes = bytes;
@@ -178,6 +198,17 @@ export class InterfaceRuntime {
       this.advertiser.changed();
     }
     return changed;
+  }
+
+  /** What goes in the state file for this interface. */
+  exportState(): InterfaceState {
+    return { advertised: [...this.lastItems], withdrawn: this.ledger.toJSON() };
+  }
+
+  /** Take over the state saved at `savedAt` by an earlier run (call before the first refresh). */
+  importState(state: InterfaceState, savedAt: number): void {
+    this.ledger.restore(state.withdrawn);
+    this.restored = { items: new Map(state.advertised), at: savedAt };
   }
 
   /** Apply a reloaded config for this interface. */

@@ -5,12 +5,8 @@
  * namespace. The demo prints what the host learned, stops the private-link router to show the
  * route withdrawn at once, and removes the lab.
  */
-import { join, resolve } from 'node:path';
-import { writeFileSync } from 'node:fs';
 import { Lab, addresses, prepareHost, prepareRouter, routes, waitFor, type RouteEntry } from './netns';
-import type { ChildProcess } from 'node:child_process';
-
-const FIRSTHOP = resolve(__dirname, '..', 'cli', 'main.js');
+import { startFirsthop } from './firsthop';
 
 const GW_CONF = `# Building 1 default router
 interface lan0 {
@@ -67,7 +63,6 @@ export async function runDemo(): Promise<number> {
     return 1;
   }
   const lab = Lab.create('fhdemo');
-  const children: ChildProcess[] = [];
   try {
     process.stdout.write('Building the S1 lab: a LAN switch, a default router (gw), a private-link router (plr), a host.\n');
     for (const ns of ['sw', 'gw', 'plr', 'host', 'b2']) await lab.addNamespace(ns);
@@ -80,17 +75,12 @@ export async function runDemo(): Promise<number> {
     await prepareRouter(lab, 'plr', 'lan0');
     await prepareHost(lab, 'host', 'eth0');
 
-    const start = (ns: string, conf: string): ChildProcess => {
-      const file = join(lab.dir(), `${ns}.conf`);
-      writeFileSync(file, conf);
-      const child = lab.spawn(ns, [process.execPath, FIRSTHOP, '-n', '-C', file, '-p', join(lab.dir(), `${ns}.pid`)], { stdio: ['ignore', 'ignore', 'pipe'] });
-      child.stderr?.on('data', (d: Buffer) => process.stdout.write(`  [${ns}] ${d.toString()}`));
-      children.push(child);
-      return child;
-    };
     process.stdout.write('\nStarting firsthop on gw and plr:\n');
-    start('gw', GW_CONF);
-    const plr = start('plr', PLR_CONF);
+    const gw = await startFirsthop(lab, 'gw', GW_CONF, { debug: 0 });
+    const plr = await startFirsthop(lab, 'plr', PLR_CONF, { debug: 0 });
+    for (const [ns, h] of [['gw', gw], ['plr', plr]] as const) {
+      for (const line of h.log().trim().split('\n')) process.stdout.write(`  [${ns}] ${line.replace(/^\S+ firsthop\[\d+\]: /, '')}\n`);
+    }
 
     await waitFor(async () => {
       const rs = await routes(lab, 'host');
@@ -101,7 +91,7 @@ export async function runDemo(): Promise<number> {
 
     process.stdout.write('\nStopping the private-link router (SIGTERM): its final RA withdraws the route (RemoveRoute on).\n');
     const t0 = Date.now();
-    await lab.kill(plr);
+    await plr.stop();
     await waitFor(async () => ((await routes(lab, 'host')).some((r) => r.dst === '2001:db8:2::/48') ? undefined : true), { timeoutMs: 5000, intervalMs: 20 });
     process.stdout.write(`  the host dropped 2001:db8:2::/48 after ${Date.now() - t0} ms, instead of waiting up to 60 s.\n`);
     await showHost(lab, 'What the host kernel has now:');

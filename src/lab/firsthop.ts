@@ -9,6 +9,9 @@ export const FIRSTHOP_MAIN = resolve(__dirname, '..', 'cli', 'main.js');
 export interface FirsthopHandle {
   readonly child: ChildProcess;
   readonly configPath: string;
+  /** Its control socket (a file path: reachable from any namespace). */
+  readonly controlPath: string;
+  readonly statePath: string;
   /** Everything the daemon logged so far. */
   log(): string;
   /** Resolves when the log matches `re` (checked against the whole log so far). */
@@ -26,13 +29,17 @@ export interface StartOptions {
   /** Wait for this log line before resolving (default: the start line). */
   readonly ready?: RegExp;
   readonly timeoutMs?: number;
+  /** Debug level (default 2: every packet sent is logged). */
+  readonly debug?: number;
 }
 
 export async function startFirsthop(lab: Lab, ns: string, config: string, opts: StartOptions = {}): Promise<FirsthopHandle> {
   const name = opts.name ?? `firsthop-${ns}`;
   const configPath = join(lab.dir(), `${name}.conf`);
   writeFileSync(configPath, config);
-  const argv = [process.execPath, FIRSTHOP_MAIN, '-n', '-C', configPath, '-p', join(lab.dir(), `${name}.pid`), '-d', '2', ...(opts.args ?? [])];
+  const controlPath = join(lab.dir(), `${name}.sock`);
+  const statePath = join(lab.dir(), `${name}.state.json`);
+  const argv = [process.execPath, FIRSTHOP_MAIN, '-n', '-C', configPath, '-p', join(lab.dir(), `${name}.pid`), '-s', controlPath, '--state', statePath, '-d', String(opts.debug ?? 2), ...(opts.args ?? [])];
   const child = lab.spawn(ns, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   const waiters = new Set<() => void>();
@@ -72,6 +79,8 @@ export async function startFirsthop(lab: Lab, ns: string, config: string, opts: 
   return {
     child,
     configPath,
+    controlPath,
+    statePath,
     log: () => text,
     waitLog,
     writeConfig: (t) => writeFileSync(configPath, t),

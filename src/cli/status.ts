@@ -1,0 +1,101 @@
+/**
+ * `firsthop status`: what each interface advertises right now, and for every value that
+ * differs from the config, which condition (or rule) set it and since when.
+ */
+import type { DaemonStatus, InterfaceStatus } from '../daemon/daemon';
+import type { NdOption } from '../wire/types';
+import { INFINITY } from '../wire/types';
+import { formatMac } from '../net/ipv6';
+
+const life = (n: number): string => (n === INFINITY ? 'infinity' : `${n}s`);
+
+export function ago(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s}s ago`;
+  if (s < 7200) return `${Math.round(s / 60)}m ago`;
+  return `${Math.round(s / 3600)}h ago`;
+}
+
+function optionLine(o: NdOption): string {
+  switch (o.type) {
+    case 'sourceLinkLayer': return `source link-layer ${formatMac(o.address)}`;
+    case 'mtu': return `MTU ${o.mtu}`;
+    case 'advertisementInterval': return `advertisement interval ${o.intervalMs} ms`;
+    case 'homeAgentInfo': return `home agent preference ${o.preference} lifetime ${o.lifetime}s`;
+    case 'prefixInformation': return `prefix ${o.prefix}/${o.prefixLength} valid ${life(o.validLifetime)} preferred ${life(o.preferredLifetime)}${o.onLink ? ' L' : ''}${o.autonomous ? ' A' : ''}${o.routerAddress ? ' R' : ''}${o.dhcpv6Pd ? ' P' : ''}`;
+    case 'routeInformation': return `route ${o.prefix}/${o.prefixLength} lifetime ${life(o.lifetime)} preference ${o.preference}`;
+    case 'rdnss': return `RDNSS ${o.servers.join(' ')} lifetime ${life(o.lifetime)}`;
+    case 'dnssl': return `DNSSL ${o.domains.join(' ')} lifetime ${life(o.lifetime)}`;
+    case 'captivePortal': return `captive portal ${o.uri}`;
+    case 'pref64': return `PREF64 ${o.prefix}/${o.prefixLength} lifetime ${o.lifetime}s`;
+    case 'lowpanContext': return `6LoWPAN context ${o.contextId} ${o.prefix}/${o.contextLength}`;
+    case 'abro': return `ABRO ${o.address}`;
+    case 'unknown': return `option ${o.code} (${o.body.length + 2} bytes)`;
+    default: return `option ${(o as { type: string }).type}`;
+  }
+}
+
+function renderInterface(i: InterfaceStatus, now: number): string[] {
+  const out: string[] = [];
+  const state = !i.advSendAdvert ? 'AdvSendAdvert off' : i.ready ? `advertising from ${i.source}` : i.ifindex === undefined ? 'waiting for the interface' : 'not ready (down, no carrier or no link-local address)';
+  out.push(`interface ${i.name}${i.ifindex !== undefined ? ` (ifindex ${i.ifindex})` : ''}: ${state}`);
+  if (i.lastSent !== undefined) out.push(`  last RA: ${i.lastSent.kind} to ${i.lastSent.destination}, ${ago(now - i.lastSent.at)} (${i.lastSent.packets} packet(s), ${i.lastSent.bytes} bytes)`);
+  if (i.nextMulticastAt !== undefined) out.push(`  next multicast RA in ${Math.max(0, (i.nextMulticastAt - now) / 1000).toFixed(1)}s`);
+  out.push(`  sent: ${i.stats.multicastSent} multicast, ${i.stats.unicastSent} unicast; RS received ${i.stats.solicitationsReceived} (rate-limited ${i.stats.solicitationsRateLimited}, ignored ${i.stats.solicitationsIgnored})`);
+  if (i.ra !== undefined) {
+    const ra = i.ra;
+    out.push(`  RA: router lifetime ${ra.routerLifetime}s, preference ${ra.preference}, hop limit ${ra.curHopLimit}, M ${ra.managed ? 'on' : 'off'}, O ${ra.other ? 'on' : 'off'}, reachable ${ra.reachableTime} ms, retrans ${ra.retransTimer} ms`);
+    for (const o of ra.options) out.push(`    ${optionLine(o)}`);
+  }
+  if (i.reasons.length > 0) {
+    out.push('  why these values differ from the config:');
+    for (const r of i.reasons) {
+      const since = r.since !== undefined ? `, since ${new Date(r.since).toISOString()} (${ago(now - r.since)})` : '';
+      const conf = r.configured !== undefined ? ` (configured ${String(r.configured)})` : '';
+      out.push(`    ${r.field} = ${String(r.value)}${conf}: ${r.why}${since}`);
+    }
+  }
+  return out;
+}
+
+interface ConditionLike {
+  name: string;
+  description?: string;
+  effective?: boolean;
+  raw?: boolean;
+  since?: number;
+  flaps?: number;
+  penalty?: number;
+  suppressed?: boolean;
+  suppressedUntil?: number;
+  holdDownUntil?: number;
+}
+
+export function renderStatus(s: DaemonStatus): string {
+  const out: string[] = [`firsthop ${s.version}, pid ${s.pid}, up ${ago(s.now - s.startedAt).replace(' ago', '')}, config ${s.configPath}`];
+  const conds = s.conditions as ConditionLike[];
+  if (conds.length > 0) {
+    out.push('', 'conditions:');
+    for (const c of conds) {
+      const parts = [`${c.name}: ${c.effective ? 'up' : 'down'}`];
+      if (c.raw !== undefined && c.raw !== c.effective) parts.push(`(raw ${c.raw ? 'up' : 'down'})`);
+      if (c.description !== undefined) parts.push(`[${c.description}]`);
+      if (c.since !== undefined) parts.push(`since ${new Date(c.since).toISOString()} (${ago(s.now - c.since)})`);
+      if (c.flaps) parts.push(`flaps ${c.flaps}`);
+      if (c.penalty) parts.push(`penalty ${Math.round(c.penalty)}`);
+      if (c.suppressed) parts.push(`suppressed until ${c.suppressedUntil !== undefined ? new Date(c.suppressedUntil).toISOString() : '?'}`);
+      if (c.holdDownUntil !== undefined && c.holdDownUntil > s.now) parts.push(`held down until ${new Date(c.holdDownUntil).toISOString()}`);
+      out.push(`  ${parts.join(' ')}`);
+    }
+  }
+  for (const i of s.interfaces) out.push('', ...renderInterface(i, s.now));
+  out.push('', `packets received ${s.counters.packetsReceived}, RS ${s.counters.rsReceived}, RA from others ${s.counters.raReceived} (inconsistent ${s.counters.raInconsistent}), reloads ${s.counters.reloads} (failed ${s.counters.reloadFailures})`);
+  const drops = Object.entries(s.drops);
+  if (drops.length > 0) out.push(`dropped: ${drops.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  return `${out.join('\n')}\n`;
+}
+
+/** JSON with byte arrays as hex. */
+export function statusJson(s: unknown): string {
+  return JSON.stringify(s, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v), 2);
+}
