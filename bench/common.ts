@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { cleanupStale, Lab } from '../src/lab/netns';
+import { Capture, cleanupStale, Lab } from '../src/lab/netns';
 
 /** Clock ticks per second for /proc/PID/stat (sysconf(_SC_CLK_TCK); 100 on every Linux port we run on). */
 export const CLK_TCK = (() => {
@@ -23,7 +23,7 @@ export interface CpuSample {
   cpuMs: number;
   utimeMs: number;
   stimeMs: number;
-  /** On-CPU time of the main thread from /proc/PID/schedstat (ns resolution), milliseconds. */
+  /** On-CPU time summed over the live threads' /proc/PID/task/TID/schedstat (ns resolution), milliseconds. */
   schedMs: number;
 }
 
@@ -35,11 +35,17 @@ export function cpuSample(pid: number): CpuSample {
   // fields[0] is field 3 (state); utime is field 14, stime field 15.
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
-  let schedMs = NaN;
+  let schedMs = 0;
   try {
-    schedMs = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        schedMs += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+      } catch {
+        // thread exited meanwhile
+      }
+    }
   } catch {
-    // schedstat needs CONFIG_SCHED_INFO
+    schedMs = NaN; // schedstat needs CONFIG_SCHED_INFO
   }
   const tick = 1000 / CLK_TCK;
   return { cpuMs: (utime + stime) * tick, utimeMs: utime * tick, stimeMs: stime * tick, schedMs };
@@ -256,4 +262,25 @@ export function socketInodes(pid: number): Set<number> {
     // process gone
   }
   return out;
+}
+
+/**
+ * tcpdump on every interface of a namespace (`-i any`). capture() cannot be used for this:
+ * tcpdump 4.99 / libpcap 1.10 give `any` the LINUX_SLL2 link type (276), which the lab's
+ * pcap reader does not decode, so this forces `-y LINUX_SLL` (113), which it does.
+ */
+export async function captureAll(lab: Lab, ns: string, filter: string, snaplen = 128): Promise<Capture> {
+  const argv = ['tcpdump', '-i', 'any', '-y', 'LINUX_SLL', '-n', '-w', '-', '-U', '--immediate-mode', '--time-stamp-precision=nano', '-B', '16384', '-s', String(snaplen), filter];
+  const child = lab.spawn(ns, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const cap = new Capture(lab, child, `any@${ns}`);
+  const deadline = Date.now() + 10_000;
+  while (!/listening on/.test(cap.stderr)) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`tcpdump -i any in ${ns} exited: ${cap.stderr}`);
+    if (Date.now() > deadline) {
+      await lab.kill(child, 500);
+      throw new Error(`tcpdump -i any in ${ns} not listening after 10 s: ${cap.stderr}`);
+    }
+    await sleep(20);
+  }
+  return cap;
 }

@@ -1,0 +1,326 @@
+/**
+ * scale: 1,000 advertising interfaces.
+ *
+ * A router namespace and a host namespace joined by COUNT veth pairs (r0..r999 / h0..h999,
+ * created with `ip -n NS -batch`), a radvd.conf with one `interface` block per router side
+ * (MinRtrAdvInterval 3, MaxRtrAdvInterval 4, prefix 2001:db8:<i hex>::/64, one RDNSS).
+ * Each daemon is started on it in turn (firsthop, then radvd) and, once it is up and every
+ * interface has advertised, left alone for WINDOW seconds. Measured:
+ *  - CPU (utime+stime of the whole process from /proc/PID/stat) over the window, and in total
+ *    from spawn to the end of the window (start-up included);
+ *  - VmRSS and VmHWM from /proc/PID/status (sampled every 5 s; the max and the last);
+ *  - RAs sent in the window: Icmp6OutRouterAdvertisements of the router namespace's
+ *    /proc/net/snmp6 (exact, per namespace) and a tcpdump on `any` in the host namespace
+ *    (distinct router sources = interfaces actually advertising; per-interface intervals).
+ *
+ * The host side has accept_ra=0 (set as net.ipv6.conf.default.accept_ra=0 before the veths
+ * exist): the host kernel then neither processes 1,000 RA streams (SLAAC, 1,000 default
+ * routes) nor sends Router Solicitations, so what is measured is the daemons' periodic
+ * advertising and the 2 CPUs are not shared with host-side ND work. The capture sees RAs
+ * whatever accept_ra says.
+ *
+ *   npm run build && node dist/bench/scale.js [--count N] [--window S]
+ *
+ * Writes bench/results/scale.json.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { realtimeMicros, run, startRadvd, RA_FILTER, type Capture, type CapturedPacket, type Lab } from '../src/lab/netns';
+import { startFirsthop } from '../src/lab/firsthop';
+import { captureAll, cpuSample, fmt, log, machineInfo, memSample, runBench, sleep, snmp6, summarize, table, writeResult, type CpuSample, type MemSample } from './common';
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+}
+
+const COUNT = arg('--count', 1000);
+const WINDOW_S = arg('--window', 60);
+const MIN_INTERVAL = 3;
+const MAX_INTERVAL = 4;
+
+function config(count: number): string {
+  const blocks: string[] = [];
+  for (let i = 0; i < count; i++) {
+    blocks.push(`interface r${i} {
+    AdvSendAdvert on;
+    MinRtrAdvInterval ${MIN_INTERVAL};
+    MaxRtrAdvInterval ${MAX_INTERVAL};
+    prefix 2001:db8:${i.toString(16)}::/64 {
+    };
+    RDNSS 2001:db8::53 {
+    };
+};
+`);
+  }
+  return blocks.join('');
+}
+
+/** Create COUNT veth pairs with `ip -batch` and bring both ends up. */
+async function buildTopology(lab: Lab, count: number): Promise<{ router: string; host: string }> {
+  const router = await lab.addNamespace('router');
+  const host = await lab.addNamespace('host');
+  // Router: forwarding on (no RSs from it, all-routers joined by the kernel), no RA processing.
+  await lab.sysctls('router', {
+    'net.ipv6.conf.all.forwarding': 1,
+    'net.ipv6.conf.default.forwarding': 1,
+    'net.ipv6.conf.all.accept_ra': 0,
+    'net.ipv6.conf.default.accept_ra': 0,
+  });
+  // Host: see the header comment.
+  await lab.sysctls('host', { 'net.ipv6.conf.all.accept_ra': 0, 'net.ipv6.conf.default.accept_ra': 0 });
+  const dir = lab.dir();
+  const add: string[] = [];
+  const upR: string[] = [];
+  const upH: string[] = [];
+  for (let i = 0; i < count; i++) {
+    add.push(`link add r${i} type veth peer name h${i} netns ${host}`);
+    upR.push(`link set r${i} up`);
+    upH.push(`link set h${i} up`);
+  }
+  writeFileSync(join(dir, 'add.batch'), `${add.join('\n')}\n`);
+  writeFileSync(join(dir, 'up-router.batch'), `${upR.join('\n')}\n`);
+  writeFileSync(join(dir, 'up-host.batch'), `${upH.join('\n')}\n`);
+  const t = Date.now();
+  await run(['ip', '-n', router, '-batch', join(dir, 'add.batch')], { check: true, timeoutMs: 300_000 });
+  await run(['ip', '-n', host, '-batch', join(dir, 'up-host.batch')], { check: true, timeoutMs: 300_000 });
+  await run(['ip', '-n', router, '-batch', join(dir, 'up-router.batch')], { check: true, timeoutMs: 300_000 });
+  log(`created ${count} veth pairs in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  // Wait until every router interface has a usable link-local address (DAD is off in the lab).
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const r = await run(['ip', '-n', router, '-6', '-o', 'addr', 'show', 'scope', 'link'], { check: true, maxBuffer: 64 * 1024 * 1024 });
+    const ready = new Set<string>();
+    for (const line of r.stdout.split('\n')) {
+      const m = /^\d+:\s+(r\d+)\s+inet6\s+fe80::\S+\s+scope link(.*)$/.exec(line);
+      if (m && !/tentative|dadfailed/.test(m[2] ?? '')) ready.add(m[1]!);
+    }
+    if (ready.size >= count) break;
+    if (Date.now() > deadline) throw new Error(`only ${ready.size}/${count} router interfaces have a link-local address after 120 s`);
+    await sleep(500);
+  }
+  log(`all ${count} router interfaces have link-local addresses after ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  return { router, host };
+}
+
+type DaemonName = 'firsthop' | 'radvd';
+
+interface DaemonResult {
+  daemon: DaemonName;
+  /** Spawn to the start log line, s. */
+  upS: number;
+  /** Spawn until RAs from every interface were captured, s (NaN if not all). */
+  allAdvertisingS: number;
+  /** Distinct router interfaces (RA sources) captured since spawn / within the window. */
+  sourcesSinceStart: number;
+  sourcesInWindow: number;
+  windowS: number;
+  cpuWindowMs: number;
+  /** The same from schedstat (ns resolution, live threads). */
+  schedWindowMs: number;
+  cpuWindowPct: number;
+  utimeWindowMs: number;
+  stimeWindowMs: number;
+  cpuTotalMs: number;
+  /** CPU from spawn until every interface advertised (start-up cost), ms. */
+  cpuStartupMs: number;
+  rssKbLast: number;
+  rssKbMax: number;
+  hwmKb: number;
+  threads: number;
+  /** Icmp6OutRouterAdvertisements delta over the window (router namespace). */
+  rasSentWindow: number;
+  rasCapturedWindow: number;
+  expectedRasWindow: number;
+  /** Per-interface RA intervals in the window (s). */
+  intervalMin: number;
+  intervalP50: number;
+  intervalMax: number;
+  /** Intervals outside [Min, Max + 0.1 s]. */
+  intervalsOutOfRange: number;
+  intervals: number;
+  /** Time to stop (SIGTERM to exit), s. */
+  stopS: number;
+  logWarnings: string[];
+  logLines: number;
+  /** Config diagnostics logged at start-up (firsthop lints the config; radvd does not). */
+  configWarnings: number;
+}
+
+function countSources(pkts: readonly CapturedPacket[]): Set<string> {
+  const s = new Set<string>();
+  for (const p of pkts) if (p.icmpv6?.type === 134) s.add(p.icmpv6.src);
+  return s;
+}
+
+async function measure(lab: Lab, cap: Capture, daemon: DaemonName, conf: string, count: number): Promise<DaemonResult> {
+  log(`${daemon}: starting on ${count} interfaces`);
+  const snmpBefore = await snmp6(lab, 'router');
+  void snmpBefore;
+  const capStart = cap.packets.length;
+  const t0 = realtimeMicros();
+  let pid: number;
+  let logText: () => string;
+  let stop: () => Promise<unknown>;
+  if (daemon === 'firsthop') {
+    const h = await startFirsthop(lab, 'router', conf, { name: 'fh-scale', args: ['-d', '1'], timeoutMs: 180_000 });
+    pid = h.child.pid!;
+    logText = () => h.log();
+    stop = () => h.stop();
+  } else {
+    const h = await startRadvd(lab, 'router', conf, { name: 'radvd-scale', timeoutMs: 180_000 });
+    pid = h.child.pid!;
+    logText = () => h.log();
+    stop = () => h.stop();
+  }
+  const upS = (realtimeMicros() - t0) / 1e6;
+  log(`${daemon}: up after ${upS.toFixed(2)} s (pid ${pid})`);
+  // Wait until RAs from every interface have been captured (or 60 s).
+  let allAdvertisingS = NaN;
+  let cpuStartup: CpuSample | undefined;
+  const waitDeadline = Date.now() + 60_000;
+  for (;;) {
+    const sources = countSources(cap.packets.slice(capStart));
+    if (sources.size >= count) {
+      const last = cap.packets[cap.packets.length - 1];
+      allAdvertisingS = last ? (last.tsMicros - t0) / 1e6 : NaN;
+      cpuStartup = cpuSample(pid);
+      break;
+    }
+    if (Date.now() > waitDeadline) {
+      log(`${daemon}: only ${sources.size}/${count} interfaces advertised within 60 s of start`);
+      cpuStartup = cpuSample(pid);
+      break;
+    }
+    await sleep(100);
+  }
+  log(`${daemon}: all interfaces advertising after ${fmt(allAdvertisingS, 2)} s; measuring for ${WINDOW_S} s`);
+
+  const cpu0 = cpuSample(pid);
+  const snmp0 = await snmp6(lab, 'router');
+  const w0 = realtimeMicros();
+  const capW0 = cap.packets.length;
+  const mems: MemSample[] = [memSample(pid)];
+  const end = Date.now() + WINDOW_S * 1000;
+  while (Date.now() < end) {
+    await sleep(Math.min(5000, end - Date.now()));
+    mems.push(memSample(pid));
+  }
+  const cpu1 = cpuSample(pid);
+  const snmp1 = await snmp6(lab, 'router');
+  const w1 = realtimeMicros();
+  const mem = memSample(pid);
+  mems.push(mem);
+  // Packets captured in [w0, w1] (allow the capture pipe to catch up).
+  await sleep(500);
+  const inWindow = cap.packets.slice(capW0).filter((p) => p.icmpv6?.type === 134 && p.tsMicros >= w0 && p.tsMicros <= w1);
+  const bySource = new Map<string, number[]>();
+  for (const p of cap.packets.slice(capStart)) {
+    if (p.icmpv6?.type !== 134 || p.tsMicros > w1) continue;
+    let l = bySource.get(p.icmpv6.src);
+    if (!l) bySource.set(p.icmpv6.src, (l = []));
+    l.push(p.tsMicros);
+  }
+  const intervals: number[] = [];
+  for (const ts of bySource.values()) {
+    for (let i = 1; i < ts.length; i++) if (ts[i]! >= w0) intervals.push((ts[i]! - ts[i - 1]!) / 1e6);
+  }
+  const iv = summarize(intervals);
+  const out = intervals.filter((x) => x < MIN_INTERVAL - 0.001 || x > MAX_INTERVAL + 0.1).length;
+
+  const ts = Date.now();
+  await stop();
+  const stopS = (Date.now() - ts) / 1000;
+  const text = logText();
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  // Config diagnostics (firsthop lints the file: "FILE:LINE:COL: warning: ...") are counted, not listed.
+  const configWarnings = lines.filter((l) => /\.conf:\d+:\d+: warning:/.test(l)).length;
+  const warnings = lines.filter((l) => !/\.conf:\d+:\d+: warning:/.test(l) && /warn|error|cannot|can't|fail|limit|exiting/i.test(l));
+  const windowS = (w1 - w0) / 1e6;
+  const cpuWindowMs = cpu1.cpuMs - cpu0.cpuMs;
+  const res: DaemonResult = {
+    daemon,
+    upS,
+    allAdvertisingS,
+    sourcesSinceStart: countSources(cap.packets.slice(capStart)).size,
+    sourcesInWindow: countSources(inWindow).size,
+    windowS,
+    cpuWindowMs,
+    schedWindowMs: cpu1.schedMs - cpu0.schedMs,
+    cpuWindowPct: (cpuWindowMs / 1000 / windowS) * 100,
+    utimeWindowMs: cpu1.utimeMs - cpu0.utimeMs,
+    stimeWindowMs: cpu1.stimeMs - cpu0.stimeMs,
+    cpuTotalMs: cpu1.cpuMs,
+    cpuStartupMs: cpuStartup.cpuMs,
+    rssKbLast: mem.vmRssKb,
+    rssKbMax: Math.max(...mems.map((m) => m.vmRssKb)),
+    hwmKb: mem.vmHwmKb,
+    threads: mem.threads,
+    rasSentWindow: (snmp1.get('Icmp6OutRouterAdvertisements') ?? NaN) - (snmp0.get('Icmp6OutRouterAdvertisements') ?? NaN),
+    rasCapturedWindow: inWindow.length,
+    expectedRasWindow: Math.round((count * windowS) / ((MIN_INTERVAL + MAX_INTERVAL) / 2)),
+    intervalMin: iv.min,
+    intervalP50: iv.p50,
+    intervalMax: iv.max,
+    intervalsOutOfRange: out,
+    intervals: intervals.length,
+    stopS,
+    logWarnings: warnings.slice(0, 20),
+    logLines: lines.length,
+    configWarnings,
+  };
+  log(`${daemon}: ${JSON.stringify(res)}`);
+  return res;
+}
+
+void runBench('scale', async (lab) => {
+  const machine = machineInfo();
+  log(`scale: ${COUNT} interfaces, ${WINDOW_S} s window, on ${machine.cpuModel} x${machine.nproc}, kernel ${machine.kernel}, node ${machine.node}, radvd ${machine.radvd}`);
+  await buildTopology(lab, COUNT);
+  const cap = await captureAll(lab, 'host', RA_FILTER, 128);
+  const conf = config(COUNT);
+  const results: DaemonResult[] = [];
+  for (const d of ['firsthop', 'radvd'] as DaemonName[]) {
+    results.push(await measure(lab, cap, d, conf, COUNT));
+    await sleep(3000);
+  }
+  await cap.stop();
+
+  const [fh, rv] = results as [DaemonResult, DaemonResult];
+  const row = (label: string, f: (r: DaemonResult) => string | number): (string | number)[] => [label, f(fh), f(rv)];
+  const rows = [
+    row('spawn to start log line (s)', (r) => fmt(r.upS, 2)),
+    row('spawn to all interfaces advertising (s)', (r) => fmt(r.allAdvertisingS, 2)),
+    row(`interfaces seen advertising (of ${COUNT})`, (r) => r.sourcesInWindow),
+    row('CPU in window, ms (utime+stime)', (r) => `${fmt(r.cpuWindowMs, 0)} (${fmt(r.utimeWindowMs, 0)}+${fmt(r.stimeWindowMs, 0)})`),
+    row('CPU in window, % of one core', (r) => fmt(r.cpuWindowPct, 2)),
+    row('CPU in window from schedstat, ms', (r) => fmt(r.schedWindowMs, 1)),
+    row('CPU start-up (spawn to all advertising), ms', (r) => fmt(r.cpuStartupMs, 0)),
+    row('CPU total (spawn to end of window), ms', (r) => fmt(r.cpuTotalMs, 0)),
+    row('VmRSS at end (MiB)', (r) => fmt(r.rssKbLast / 1024, 1)),
+    row('VmHWM (MiB)', (r) => fmt(r.hwmKb / 1024, 1)),
+    row('RAs sent in window (snmp6)', (r) => r.rasSentWindow),
+    row('RAs captured in window', (r) => r.rasCapturedWindow),
+    row('expected (count x window / 3.5 s)', (r) => r.expectedRasWindow),
+    row('per-interface interval min/p50/max (s)', (r) => `${fmt(r.intervalMin, 2)}/${fmt(r.intervalP50, 2)}/${fmt(r.intervalMax, 2)}`),
+    row('intervals outside [3, 4.1] s', (r) => `${r.intervalsOutOfRange}/${r.intervals}`),
+    row('stop (SIGTERM to exit), s', (r) => fmt(r.stopS, 2)),
+    row('log lines (config warnings)', (r) => `${r.logLines} (${r.configWarnings})`),
+  ];
+  process.stdout.write(`\nscale: ${COUNT} interfaces, ${fmt(fh.windowS, 1)} s / ${fmt(rv.windowS, 1)} s windows\n${table(['', 'firsthop', 'radvd 2.19'], rows)}\n`);
+  const cpuRatio = fh.schedWindowMs / rv.schedWindowMs;
+  process.stdout.write(`\nfirsthop/radvd CPU in window (schedstat): ${fmt(cpuRatio, 2)}x (target <= 2x); firsthop max RSS ${fmt(fh.rssKbMax / 1024, 1)} MiB (target < 100 MB)\n`);
+  for (const r of results) if (r.logWarnings.length) process.stdout.write(`\n${r.daemon} log warnings:\n  ${r.logWarnings.join('\n  ')}\n`);
+  const path = writeResult('scale', {
+    benchmark: 'scale',
+    date: new Date().toISOString(),
+    machine,
+    count: COUNT,
+    windowS: WINDOW_S,
+    hostAcceptRa: 0,
+    configExample: config(1),
+    cpuRatio,
+    results,
+  });
+  log(`wrote ${path}`);
+});
