@@ -97,3 +97,48 @@ export interface PolicyConfig {
   readonly whenFalse: number | string;
   readonly pos: SourcePos;
 }
+
+/* ------------------------------------------------------------------------------------------
+ * Added by the condition engine (src/conditions/engine.ts): its status and error codes.
+ * ------------------------------------------------------------------------------------------ */
+
+/** Stable codes of ConditionError (src/conditions/errors.ts). */
+export type ConditionErrorCode =
+  /** A name that no condition has (setManual, a reference, a policy). */
+  | 'E_CONDITION_UNKNOWN'
+  /** setManual on a condition that is not `manual`. */
+  | 'E_CONDITION_NOT_MANUAL'
+  /** Conditions that refer to each other in a loop. */
+  | 'E_CONDITION_CYCLE'
+  /** Two conditions with the same name. */
+  | 'E_CONDITION_DUPLICATE'
+  /** A spec or damping config the engine cannot evaluate (bad address, negative time, ...). */
+  | 'E_CONDITION_INVALID';
+
+/** One named condition as `firsthop status` shows it. Times are epoch ms. */
+export interface ConditionStatus {
+  readonly name: string;
+  readonly kind: ConditionSpec['kind'];
+  /** e.g. 'link wan0 up', 'route 2001:db8::/48 proto bgp table 100', 'all(uplink-a, uplink-b)'. */
+  readonly description: string;
+  /** The value from the source right now (netlink, probe, manual setting, VRRP, combination). */
+  readonly raw: boolean;
+  /** The value the policies use (after damping). */
+  readonly effective: boolean;
+  /** When `effective` last changed (or the engine started). */
+  readonly since: number;
+  /** When `raw` last changed (or the engine started). */
+  readonly lastRawChange: number;
+  /** true -> false changes of the raw value since the engine started. */
+  readonly flaps: number;
+  /** Damping penalty decayed to now (0 without damping). */
+  readonly penalty: number;
+  readonly suppressed: boolean;
+  /** While suppressed: when suppression ends unless it flaps again. */
+  readonly suppressedUntil?: number;
+  /** While raw is true but effective false: when the hold-down lets true through. */
+  readonly holdDownUntil?: number;
+  /** A probe that has not reached a verdict yet (raw is false meanwhile). */
+  readonly pending: boolean;
+  readonly damping?: DampingConfig;
+}
