@@ -8,7 +8,7 @@ import type { Icmp6Socket } from '../sys/types';
 import type { AddressInfo, LinkInfo, NetStateView } from '../netlink/types';
 import { Advertiser, type SendKind } from './advertiser';
 import type { Clock } from './clock';
-import { buildRa, withdrawableItems, type BuiltRa, type InterfaceSnapshot, type Override } from '../ra/build';
+import { buildRa, type BuiltRa, type InterfaceSnapshot, type Override } from '../ra/build';
 import { packRa, IPV6_HEADER } from '../ra/pack';
 import { WithdrawalLedger } from '../ra/withdrawals';
 import { encodeMessage } from '../wire';
@@ -176,7 +176,7 @@ export class InterfaceRuntime {
   recompute(why: string): boolean {
     const built = this.build(false);
     if (built === undefined) return false;
-    const items = withdrawableItems(built.ra);
+    const items = new Map(built.items);
     const now = this.deps.clock.now();
     let rebuilt = built;
     let ledgerChanged = false;

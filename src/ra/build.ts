@@ -62,6 +62,11 @@ export interface BuildContext {
 export interface BuiltRa {
   readonly ra: RouterAdvertisement;
   readonly reasons: readonly Reason[];
+  /**
+   * The items the config puts in this RA (prefixes, routes, RDNSS, DNSSL) by key, as sent;
+   * lingering withdrawn items are not among them. The withdrawal ledger compares these.
+   */
+  readonly items: ReadonlyMap<string, NdOption>;
 }
 
 /** RFC 4862 5.5.3 (e): hosts never cut a valid lifetime below two hours on an unauthenticated RA. */
@@ -167,11 +172,16 @@ export function buildRa(cfg: InterfaceConfig, snap: InterfaceSnapshot, ctx: Buil
   }
 
   // Prefixes (RFC 4861 4.6.2).
-  const advertised = new Set<string>();
+  const items = new Map<string, NdOption>();
+  const live = (key: string, o: NdOption): void => {
+    options.push(o);
+    // An item sent with zero lifetimes is already withdrawn: nothing for the ledger to linger.
+    const zero = o.type === 'prefixInformation' ? o.validLifetime === 0 : o.type === 'routeInformation' || o.type === 'rdnss' || o.type === 'dnssl' ? o.lifetime === 0 : false;
+    if (!zero) items.set(key, o);
+  };
   for (const p of cfg.prefixes) {
     for (const { prefix, length } of expandPrefix(p, snap)) {
       const key = prefixKey(prefix, length);
-      advertised.add(`prefix ${key}`);
       let valid = p.advValidLifetime;
       let preferred = p.advPreferredLifetime;
       if (p.decrementLifetimes) {
@@ -201,39 +211,36 @@ export function buildRa(cfg: InterfaceConfig, snap: InterfaceSnapshot, ctx: Buil
         preferredLifetime: Math.min(preferred, valid),
         prefix,
       };
-      options.push(pio);
+      live(`prefix ${key}`, pio);
     }
   }
 
   // Routes (RFC 4191 2.3).
   for (const r of cfg.routes) {
     const key = prefixKey(r.prefix, r.prefixLength);
-    advertised.add(`route ${key}`);
     let lifetime = decide(`route ${key} lifetime`, r.advRouteLifetime);
     const pref = decide(`route ${key} preference`, r.advRoutePreference) as RouterAdvertisement['preference'];
     if (ctx.ceasing && r.removeRoute) lifetime = ceased(`route ${key} lifetime`, 0, r.advRouteLifetime, 'final RA with RemoveRoute');
-    options.push({ type: 'routeInformation', prefix: r.prefix, prefixLength: r.prefixLength, preference: pref, lifetime });
+    live(`route ${key}`, { type: 'routeInformation', prefix: r.prefix, prefixLength: r.prefixLength, preference: pref, lifetime });
   }
 
   // DNS (RFC 8106).
   for (const d of cfg.rdnss) {
     const key = d.servers.join(',');
-    advertised.add(`rdnss ${key}`);
     let lifetime = decide(`rdnss ${key} lifetime`, d.advRdnssLifetime);
     if (ctx.ceasing && d.flushRdnss) lifetime = ceased(`rdnss ${key} lifetime`, 0, d.advRdnssLifetime, 'final RA with FlushRDNSS');
-    options.push({ type: 'rdnss', lifetime, servers: d.servers });
+    live(`rdnss ${key}`, { type: 'rdnss', lifetime, servers: d.servers });
   }
   for (const d of cfg.dnssl) {
     const key = d.domains.join(',');
-    advertised.add(`dnssl ${key}`);
     let lifetime = decide(`dnssl ${key} lifetime`, d.advDnsslLifetime);
     if (ctx.ceasing && d.flushDnssl) lifetime = ceased(`dnssl ${key} lifetime`, 0, d.advDnsslLifetime, 'final RA with FlushDNSSL');
-    options.push({ type: 'dnssl', lifetime, domains: d.domains });
+    live(`dnssl ${key}`, { type: 'dnssl', lifetime, domains: d.domains });
   }
 
   // Withdrawn items still lingering (removed by a reload or gone from the interface).
   for (const w of ctx.withdrawals) {
-    if (advertised.has(w.key)) continue; // it came back
+    if (items.has(w.key)) continue; // it came back
     const elapsed = Math.floor((ctx.now - w.withdrawnAt) / 1000);
     switch (w.option.type) {
       case 'prefixInformation': {
@@ -288,30 +295,5 @@ export function buildRa(cfg: InterfaceConfig, snap: InterfaceSnapshot, ctx: Buil
     retransTimer: cfg.advRetransTimer,
     options,
   };
-  return { ra, reasons };
-}
-
-/** The keys of everything the RA carries that can be withdrawn, with the option as sent. */
-export function withdrawableItems(ra: RouterAdvertisement): Map<string, NdOption> {
-  const out = new Map<string, NdOption>();
-  for (const o of ra.options) {
-    switch (o.type) {
-      case 'prefixInformation':
-        if (o.preferredLifetime === 0 && o.validLifetime === 0) break;
-        out.set(`prefix ${prefixKey(o.prefix, o.prefixLength)}`, o);
-        break;
-      case 'routeInformation':
-        if (o.lifetime !== 0) out.set(`route ${prefixKey(o.prefix, o.prefixLength)}`, o);
-        break;
-      case 'rdnss':
-        if (o.lifetime !== 0) out.set(`rdnss ${o.servers.join(',')}`, o);
-        break;
-      case 'dnssl':
-        if (o.lifetime !== 0) out.set(`dnssl ${o.domains.join(',')}`, o);
-        break;
-      default:
-        break;
-    }
-  }
-  return out;
+  return { ra, reasons, items };
 }

@@ -5,6 +5,7 @@
  * interface re-creation and reload are checked the same way.
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { after, before, it } from 'node:test';
 import {
   addresses,
@@ -271,5 +272,66 @@ describePrivileged('firsthop: router lifetime 0, late interfaces, large RAs', { 
     // 1280 - 40 (IPv6) - 16 (RA header) - 8 (SLLAO) = 1216 bytes: 76 RIOs for a /48 (16 bytes,
     // RFC 4191 2.3 Length 2) a packet, so 120 go out in two packets.
     assert.match(fh.log(), /\(2 packet\(s\), 1968 bytes\)/, '120 RIOs go out in two packets');
+  });
+});
+
+describePrivileged('firsthop: withdrawn prefixes survive a restart (state file)', { timeout: 120_000 }, () => {
+  let lab: Lab | undefined;
+  before(() => {
+    lab = Lab.create();
+  });
+  after(async () => {
+    await lab?.destroy();
+  });
+
+  const conf = (ifname: string, withB: boolean): string => `interface ${ifname} {
+    AdvSendAdvert on; MinRtrAdvInterval 3; MaxRtrAdvInterval 10;
+    prefix 2001:db8:a::/64 { AdvValidLifetime 86400; AdvPreferredLifetime 14400; };
+${withB ? '    prefix 2001:db8:b::/64 { AdvValidLifetime 3600; AdvPreferredLifetime 1800; };\n' : ''}};
+`;
+
+  it('a prefix removed by a reload is still deprecated by the next run; one removed while stopped is too', async () => {
+    const pair = await routerHostPair(lab!);
+    const rdB = async () => (await rdisc6(lab!, 'host', pair.hostIf)).prefixes.find((p) => p.prefix === '2001:db8:b::');
+    let fh = await startFirsthop(lab!, 'router', conf(pair.routerIf, true));
+    await waitFor(async () => (await addresses(lab!, 'host', pair.hostIf)).find((a) => a.address.startsWith('2001:db8:b:')), { timeoutMs: 10_000, what: 'address in B' });
+    fh.writeConfig(conf(pair.routerIf, false));
+    fh.signal('SIGHUP');
+    await fh.waitLog(/reloaded/);
+    const [a] = await waitFor(async () => (await addresses(lab!, 'host', pair.hostIf)).filter((x) => x.address.startsWith('2001:db8:b:') && x.preferredLft === 0), { timeoutMs: 5000, what: 'B deprecated on the host' });
+    assert.ok(a);
+    await fh.stop();
+    fh = await startFirsthop(lab!, 'router', conf(pair.routerIf, false));
+    assert.match(fh.log(), /state: restored/);
+    await new Promise((r) => setTimeout(r, 1100));
+    const b = await rdB();
+    assert.ok(b !== undefined, 'B is still in the RA after the restart');
+    assert.equal(b.preferredLifetime, 0);
+    assert.ok(b.validLifetime > 3500 && b.validLifetime <= 3600, `valid ${b.validLifetime}`);
+    await fh.stop();
+
+    // Removed while firsthop was not running: the state file remembers what was advertised.
+    await lab!.exec('router', ['true']);
+    fh = await startFirsthop(lab!, 'router', conf(pair.routerIf, true));
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.equal((await rdB())?.preferredLifetime, 1800, 'B back in the config: advertised normally again');
+    await fh.stop();
+    fh = await startFirsthop(lab!, 'router', conf(pair.routerIf, false));
+    await new Promise((r) => setTimeout(r, 1100));
+    const b2 = await rdB();
+    assert.equal(b2?.preferredLifetime, 0, 'removed while stopped: deprecated at once after the start');
+    await fh.stop();
+  });
+
+  it('a corrupt state file is reported and started over', async () => {
+    const pair = await routerHostPair(lab!, { router: 'r2', host: 'h2' });
+    const fh0 = await startFirsthop(lab!, 'r2', conf(pair.routerIf, false));
+    await fh0.stop();
+    writeFileSync(fh0.statePath, '{"version": 1, "savedAt": "yesterday"');
+    const fh = await startFirsthop(lab!, 'r2', conf(pair.routerIf, false));
+    assert.match(fh.log(), /corrupt state file/);
+    const ra = await rdisc6(lab!, 'h2', pair.hostIf);
+    assert.equal(ra.prefixes.length, 1);
+    await fh.stop();
   });
 });

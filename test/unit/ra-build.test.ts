@@ -1,7 +1,7 @@
 /** The RA builder: configured values, radvd's special prefixes, final RAs, withdrawals, overrides. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildRa, withdrawableItems, type InterfaceSnapshot } from '../../src/ra/build';
+import { buildRa, type InterfaceSnapshot } from '../../src/ra/build';
 import { WithdrawalLedger } from '../../src/ra/withdrawals';
 import { ifaceConfig, pos } from './support';
 import type { PrefixConfig, RouteConfig } from '../../src/config/types';
@@ -110,8 +110,8 @@ test('a removed prefix and route linger with zero lifetimes, then go', () => {
   const before = ifaceConfig({ prefixes: [prefix('2001:db8:1::', 64), prefix('2001:db8:2::', 64, { advValidLifetime: 3600 })], routes: [route('2001:db8:99::', 48)] });
   const after = ifaceConfig({ prefixes: [prefix('2001:db8:1::', 64)] });
   const ledger = new WithdrawalLedger();
-  const items0 = withdrawableItems(buildRa(before, snap(), ctx()).ra);
-  const items1 = withdrawableItems(buildRa(after, snap(), ctx()).ra);
+  const items0 = buildRa(before, snap(), ctx()).items;
+  const items1 = buildRa(after, snap(), ctx()).items;
   assert.equal(ledger.update(items0, items1, T0, 'reload'), true);
   const early = T0 + 30_000;
   const rio = buildRa(after, snap(), ctx({ now: early, withdrawals: ledger.active(early) })).ra.options.find((o): o is RouteInformationOption => o.type === 'routeInformation');
@@ -127,9 +127,21 @@ test('a removed prefix and route linger with zero lifetimes, then go', () => {
 test('a withdrawn item that comes back is advertised normally', () => {
   const cfg = ifaceConfig({ prefixes: [prefix('2001:db8:1::', 64)] });
   const ledger = new WithdrawalLedger();
-  const items = withdrawableItems(buildRa(cfg, snap(), ctx()).ra);
+  const items = buildRa(cfg, snap(), ctx()).items;
   ledger.update(items, new Map(), T0, 'reload');
   assert.equal(ledger.active(T0).length, 1);
   ledger.update(new Map(), items, T0 + 1, 'reload');
   assert.equal(ledger.active(T0 + 1).length, 0);
+});
+
+test('lingering withdrawn items are not among the live items (regression: the second rebuild forgot them)', () => {
+  const before = ifaceConfig({ prefixes: [prefix('2001:db8:1::', 64), prefix('2001:db8:2::', 64)] });
+  const after = ifaceConfig({ prefixes: [prefix('2001:db8:1::', 64)] });
+  const ledger = new WithdrawalLedger();
+  ledger.update(buildRa(before, snap(), ctx()).items, buildRa(after, snap(), ctx()).items, T0, 'reload');
+  const second = buildRa(after, snap(), ctx({ withdrawals: ledger.active(T0) }));
+  assert.ok(second.ra.options.some((o) => o.type === 'prefixInformation' && o.prefix === '2001:db8:2::'));
+  assert.deepEqual([...second.items.keys()], ['prefix 2001:db8:1::/64']);
+  assert.equal(ledger.update(buildRa(after, snap(), ctx()).items, second.items, T0 + 1, 'again'), false);
+  assert.equal(ledger.active(T0 + 1).length, 1);
 });
