@@ -10,8 +10,10 @@
  *  - A flap that takes the penalty above `suppress` suppresses the condition (RFC 2439 4.2
  *    "cut-off threshold"). Suppression ends when the penalty has decayed below `reuse`, or
  *    `maxSuppressMs` after it began, whichever comes first (RFC 2439 4.2 "maximum hold-down").
- *    The penalty is capped at reuse * 2^(maxSuppressMs / halfLifeMs) (RFC 2439 4.2 "ceiling"),
- *    the most that can decay to `reuse` within the maximum suppression.
+ *    RFC 2439's penalty ceiling is not applied: with a maximum suppression shorter than a few
+ *    half-lives it would sit below `suppress` and silently disable suppression; the time bound
+ *    above is what limits suppression. A suppression that ends on the time bound with the
+ *    penalty still above `suppress` starts again at the next flap.
  *  - A change to true is announced once the raw value has been true for `holdDownMs` without a
  *    break and the condition is not suppressed (RFC 8475 3.2.7: "postpone sending an RA with a
  *    nonzero lifetime for a PIO when the uplink comes up for a number of seconds"). When
@@ -32,7 +34,7 @@ import type { DampingConfig } from './types';
  *  - halfLifeMs 60 s: RFC 2439 uses 15 min for BGP routes, which change far less often than
  *    an uplink's carrier and whose flaps cost the whole Internet. Scaled to uplinks: after three
  *    quick flaps (penalty ~2900) the condition is reusable after about 2 minutes of calm; after
- *    a minute of flapping once a second (penalty ~40000, ceiling permitting), after ~6 minutes.
+ *    a minute of flapping once a second (penalty ~40000), after ~6 minutes.
  *  - maxSuppressMs 10 min: RFC 2439's 60 min is 4 half-lives of BGP; for an uplink an operator
  *    expects it back within minutes once it is stable, and a link that keeps flapping is
  *    suppressed again at its next flap anyway.
@@ -180,8 +182,7 @@ export class Damper {
       let suppressed: DampingChange['suppressed'];
       const c = this.cfg;
       if (c) {
-        const ceiling = c.reuse * Math.pow(2, c.maxSuppressMs / c.halfLifeMs);
-        this.penaltyValue = Math.min(this.penalty(now) + c.penalty, ceiling);
+        this.penaltyValue = this.penalty(now) + c.penalty;
         this.penaltyAtMs = now;
         if (this.suppressedSinceMs === undefined && this.penaltyValue > c.suppress) {
           this.suppressedSinceMs = now;
