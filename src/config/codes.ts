@@ -7,9 +7,10 @@
  *  'config'     - `radvd -c` rejects the file (scanner, grammar, or a check while parsing);
  *  'runtime'    - `radvd -c` accepts it, but radvd refuses the interface when it starts (check_iface),
  *                 or exits when it builds the first RA;
- *  'radvd-2.20' - the construct exists only in radvd 2.20 or later, so radvd 2.19 rejects it anyway.
+ *  'radvd-2.20' - the construct exists only in radvd 2.20 or later, so radvd 2.19 rejects it anyway;
+ *  'firsthop'   - the construct is a firsthop extension (conditions and policies), so every radvd rejects it.
  */
-export type ErrorPhase = 'config' | 'runtime' | 'radvd-2.20';
+export type ErrorPhase = 'config' | 'runtime' | 'radvd-2.20' | 'firsthop';
 
 export const ERROR_CODES: Readonly<Record<string, { readonly phase: ErrorPhase; readonly meaning: string }>> = {
   E_READ: { phase: 'config', meaning: 'The file cannot be read.' },
@@ -37,6 +38,18 @@ export const ERROR_CODES: Readonly<Record<string, { readonly phase: ErrorPhase; 
   E_NAT64_PREFIX: { phase: 'radvd-2.20', meaning: 'nat64prefix all zeros, or not /32, /40, /48, /56, /64 or /96.' },
   E_NAT64_LIFETIME: { phase: 'radvd-2.20', meaning: 'nat64prefix AdvValidLifetime over 65528.' },
   E_CAPTIVE_PORTAL: { phase: 'radvd-2.20', meaning: 'AdvCaptivePortalAPI with an empty URI.' },
+  E_CONDITION_NAME: { phase: 'firsthop', meaning: "A condition name that is not letters, digits, '-' and '_' starting with a letter, or is a reserved word (not, all, any, if, else, condition, damping) or a radvd.conf keyword." },
+  E_CONDITION_DUPLICATE: { phase: 'firsthop', meaning: 'Two conditions with the same name.' },
+  E_CONDITION_KIND: { phase: 'firsthop', meaning: 'A condition block with no kind statement, with two, or with an unknown one (kinds: link, route, address, probe, manual, vrrp, all, any, not).' },
+  E_CONDITION_UNKNOWN: { phase: 'firsthop', meaning: 'An if, or an all/any/not condition, names a condition that is not defined.' },
+  E_CONDITION_CYCLE: { phase: 'firsthop', meaning: 'Conditions that refer to each other in a loop through all/any/not.' },
+  E_CONDITION_ADDRESS: { phase: 'firsthop', meaning: 'A condition address or prefix that is not an IPv6 address, lacks its /LEN, has bits set past its length, or (probe) is not unicast.' },
+  E_CONDITION_VALUE: { phase: 'firsthop', meaning: 'A bad condition argument: interface name, proto or table name, number, manual value, VRRP instance, condition name list, or an attribute given twice.' },
+  E_LINK_STATE: { phase: 'firsthop', meaning: 'A link condition without a state or with one other than up, down, carrier, present.' },
+  E_PROBE: { phase: 'firsthop', meaning: 'A probe interval or timeout that is not more than 0, a loss or rise count under 1, or a link-local target without dev.' },
+  E_DAMPING: { phase: 'firsthop', meaning: 'Damping with an unknown parameter, Reuse not below Suppress, Reuse or HalfLife not above 0, or given twice.' },
+  E_POLICY_FIELD: { phase: 'firsthop', meaning: 'An if branch sets a field a policy may not set in that block (AdvValidLifetime in a prefix block above all: RFC 8475 3.1.2, RFC 4862 5.5.3), or an if is in a block no policy can change.' },
+  E_POLICY_EMPTY: { phase: 'firsthop', meaning: 'An if whose branches set nothing.' },
 };
 
 export const WARNING_CODES: Readonly<Record<string, string>> = {
@@ -60,7 +73,9 @@ export const WARNING_CODES: Readonly<Record<string, string>> = {
   W_TRUNCATED: "A DNSSL suffix or URI longer than 255 characters: radvd's scanner keeps the first 255.",
   W_DNSSL_LABEL: 'A DNSSL suffix with an empty label or a label over 63 characters: radvd sends a malformed name.',
   W_NOT_RADVD_2_19: 'An option or block from radvd 2.20 (nat64prefix, RemoveAdvOnExit, AdvCaptivePortalAPI): firsthop accepts it, radvd 2.19 does not.',
-  W_NOT_RADVD: 'A firsthop extension (AdvPrefixPD): no radvd version accepts it.',
+  W_NOT_RADVD: 'A firsthop extension (AdvPrefixPD, conditions and policies): no radvd version accepts it.',
+  W_CONDITION_UNUSED: 'A condition that no if policy uses, directly or through all/any/not.',
+  W_ZERO_LIFETIME_PREFERENCE: 'An if branch that advertises router lifetime 0 with AdvDefaultPreference low or high: RFC 4191 2.2 sends preference medium with a zero lifetime, so the preference has no effect.',
 };
 
 export const ERROR_PHASE: Readonly<Record<string, ErrorPhase>> = Object.fromEntries(Object.entries(ERROR_CODES).map(([k, v]) => [k, v.phase]));

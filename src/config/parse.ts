@@ -8,10 +8,17 @@
  * The grammar is radvd 2.19's gram.y (plus the radvd 2.20 options nat64prefix, RemoveAdvOnExit and
  * AdvCaptivePortalAPI, and firsthop's AdvPrefixPD). Unlike radvd, which stops at the first error,
  * the parser recovers at the next `;` or `}` and reports every error it finds.
+ *
+ * firsthop's conditional-RA extension (RFC 8475) adds two statements, recognised by context so
+ * that none of their words becomes a keyword (an interface may still be called `up` or `if`):
+ *  - at the top level, `condition NAME { KIND ARGS...; [damping ...;] };`
+ *  - inside interface, prefix, route, RDNSS and DNSSL blocks,
+ *    `if [not] NAME { OPTION VALUE; ... } [else { OPTION VALUE; ... }];`
+ * Their meaning is checked in resolve.ts and conditions.ts.
  */
 import type { Diagnostic } from './types';
 import { describeToken, lex, type Token } from './lexer';
-import { blocksWithOption, findBlock, findOption, keywordLike, type BlockKind, type BlockSpec, type OptionSpec } from './schema';
+import { blocksWithOption, findBlock, findOption, keywordLike, OPTIONS, type BlockKind, type BlockSpec, type OptionSpec } from './schema';
 
 export interface RawOption {
   readonly kind: 'option';
@@ -47,9 +54,49 @@ export interface RawBlock {
   /** abro ADDR/LEN: the deprecated length. */
   readonly abroLenTok?: Token;
   readonly options: readonly RawOption[];
+  /** `if` statements in the block (firsthop extension). */
+  readonly policies: readonly RawPolicy[];
 }
 
-export type RawItem = RawOption | RawBlock;
+/** One branch of an `if`: the options it sets, in file order. */
+export interface RawPolicyBranch {
+  readonly open: Token;
+  readonly options: readonly RawOption[];
+}
+
+/** `if [not] NAME { ... } [else { ... }];` (firsthop extension, RFC 8475). */
+export interface RawPolicy {
+  readonly kind: 'if';
+  readonly ifTok: Token;
+  readonly notTok?: Token;
+  readonly nameTok: Token;
+  readonly then: RawPolicyBranch;
+  readonly elseTok?: Token;
+  readonly otherwise?: RawPolicyBranch;
+}
+
+/** A statement inside a condition block: its first word and the tokens up to the `;`. */
+export interface RawConditionStatement {
+  readonly head: Token;
+  readonly args: readonly Token[];
+}
+
+/** `damping on|off;` or `damping { NAME VALUE; ... };` inside a condition block. */
+export interface RawDamping {
+  readonly head: Token;
+  readonly switchTok?: Token;
+  readonly params: ReadonlyArray<{ readonly nameTok: Token; readonly valueTok: Token }>;
+}
+
+/** `condition NAME { ... };` at the top level (firsthop extension, RFC 8475). */
+export interface RawCondition {
+  readonly keywordTok: Token;
+  readonly nameTok: Token;
+  readonly statements: readonly RawConditionStatement[];
+  readonly damping: readonly RawDamping[];
+}
+
+export type RawItem = RawOption | RawBlock | RawPolicy;
 
 export interface RawInterface {
   readonly keywordTok: Token;
@@ -60,6 +107,10 @@ export interface RawInterface {
 export interface RawConfig {
   readonly file: string;
   readonly interfaces: readonly RawInterface[];
+  /** Condition blocks, in file order (firsthop extension). */
+  readonly conditions: readonly RawCondition[];
+  /** The first `condition` or `if` of the file, when it uses the conditional-RA extension. */
+  readonly extensionTok?: Token;
 }
 
 export interface ParseOutput {
@@ -79,6 +130,7 @@ export function parseRaw(text: string, file: string): ParseOutput {
 class Parser {
   private pos = 0;
   private readonly errors: Diagnostic[] = [];
+  private extensionTok: Token | undefined;
 
   constructor(
     private readonly tokens: readonly Token[],
@@ -87,6 +139,7 @@ class Parser {
 
   parseFile(): ParseOutput {
     const interfaces: RawInterface[] = [];
+    const conditions: RawCondition[] = [];
     while (this.peek().kind !== 'eof') {
       const t = this.peek();
       if (t.kind === 'keyword' && t.text === 'interface') {
@@ -94,15 +147,28 @@ class Parser {
         if (iface) interfaces.push(iface);
         continue;
       }
+      if (t.kind === 'string' && t.text === 'condition') {
+        this.statement(() => conditions.push(this.parseCondition()));
+        continue;
+      }
       this.error(t, this.unexpectedMessage(t, "'interface'"), 'E_SYNTAX');
-      // Skip to the next interface definition.
+      // Skip to the next interface (or condition) definition.
       this.next();
-      while (this.peek().kind !== 'eof' && !(this.peek().kind === 'keyword' && this.peek().text === 'interface')) this.next();
+      while (this.peek().kind !== 'eof' && !this.atTopLevelStart()) this.next();
     }
     if (interfaces.length === 0 && this.errors.length === 0) {
       this.error(this.peek(), 'no interface definitions: radvd needs at least one "interface NAME { ... };"', 'E_NO_INTERFACES');
     }
-    return { raw: { file: this.file, interfaces }, errors: this.errors };
+    return { raw: { file: this.file, interfaces, conditions, ...(this.extensionTok ? { extensionTok: this.extensionTok } : {}) }, errors: this.errors };
+  }
+
+  /** `interface`, or `condition NAME {` / `condition {` (a bare word `condition` elsewhere is not one). */
+  private atTopLevelStart(): boolean {
+    const t = this.peek();
+    if (t.kind === 'keyword' && t.text === 'interface') return true;
+    if (t.kind !== 'string' || t.text !== 'condition') return false;
+    const at = (k: number): Token | undefined => this.tokens[this.pos + k];
+    return at(1)?.kind === '{' || at(2)?.kind === '{';
   }
 
   // ---- interface ----------------------------------------------------------------------------
@@ -139,6 +205,10 @@ class Parser {
         this.error(t, `interface ${nameTok.text} (line ${keywordTok.line}) is not closed: missing '};' before the next interface`, 'E_SYNTAX');
         break;
       }
+      if (t.kind === 'string' && t.text === 'condition' && this.atTopLevelStart()) {
+        this.error(t, `interface ${nameTok.text} (line ${keywordTok.line}) is not closed: missing '};' before the next condition (condition blocks go at the top level, outside interfaces)`, 'E_SYNTAX');
+        break;
+      }
       this.statement(() => {
         const item = this.parseItem('interface');
         if (item) items.push(item);
@@ -147,9 +217,9 @@ class Parser {
     return { keywordTok, nameTok, items };
   }
 
-  /** After a failed interface head: skip its braces if any, up to the next interface. */
+  /** After a failed interface head: skip its braces if any, up to the next interface (or condition). */
   private skipInterface(): void {
-    while (this.peek().kind !== 'eof' && !(this.peek().kind === 'keyword' && this.peek().text === 'interface')) this.next();
+    while (this.peek().kind !== 'eof' && !this.atTopLevelStart()) this.next();
   }
 
   private parseItem(block: BlockKind): RawItem | undefined {
@@ -161,6 +231,11 @@ class Parser {
       if (blockSpec && block === 'interface' && blockSpec.block === 'interface') return this.parseBlock(blockSpec);
       this.fail(t, this.misplacedMessage(t.text, block), 'E_UNKNOWN_OPTION');
     }
+    if (t.kind === 'string' && t.text === 'if') return this.parsePolicy(block);
+    if (t.kind === 'string' && t.text === 'condition') {
+      this.fail(t, `condition blocks go at the top level of the file, not inside ${blockName(block)}${block === 'interface' ? '' : ' (is a block above missing its \'};\'?)'}`, 'E_SYNTAX');
+    }
+    if (t.kind === 'string' && t.text === 'else') this.fail(t, "'else' must follow the '}' of an if branch: if NAME { ... } else { ... };", 'E_SYNTAX');
     if (t.kind === 'string') {
       const like = keywordLike(t.text);
       const hint = like && like !== t.text ? `; keywords are case-sensitive (radvd 2.19 too), did you mean '${like}'?` : '';
@@ -260,11 +335,12 @@ class Parser {
     }
 
     const options: RawOption[] = [];
+    const policies: RawPolicy[] = [];
     const open = this.peek();
     if (open.kind === '{') {
       this.next();
       if (spec.body === 'list') this.parseAddressList(spec.keyword, open, addresses);
-      else this.parseBlockBody(spec, open, options);
+      else this.parseBlockBody(spec, open, options, policies);
       this.expectSemicolonAfterBlock(`${spec.keyword} block`);
     } else if (spec.body === 'optional' && open.kind === ';') {
       this.next();
@@ -272,7 +348,7 @@ class Parser {
       const want = spec.body === 'optional' ? "'{' or ';'" : "'{'";
       this.fail(open, this.unexpectedMessage(open, `${want} after the ${spec.keyword} head`), 'E_SYNTAX');
     }
-    return { kind: 'block', spec, keywordTok, ...(prefix ? { prefix } : {}), addresses, suffixes, ...(abroLenTok ? { abroLenTok } : {}), options };
+    return { kind: 'block', spec, keywordTok, ...(prefix ? { prefix } : {}), addresses, suffixes, ...(abroLenTok ? { abroLenTok } : {}), options, policies };
   }
 
   private parsePrefixHead(keyword: string): RawPrefixHead {
@@ -292,7 +368,7 @@ class Parser {
     return this.next();
   }
 
-  private parseBlockBody(spec: BlockSpec, open: Token, options: RawOption[]): void {
+  private parseBlockBody(spec: BlockSpec, open: Token, options: RawOption[], policies: RawPolicy[]): void {
     const kind = spec.keyword as BlockKind;
     for (;;) {
       const t = this.peek();
@@ -306,6 +382,7 @@ class Parser {
       this.statement(() => {
         const item = this.parseItem(kind);
         if (item?.kind === 'option') options.push(item);
+        else if (item?.kind === 'if') policies.push(item);
       });
     }
   }
@@ -328,6 +405,165 @@ class Parser {
         this.expectSemicolon(tok.text);
       });
     }
+  }
+
+
+  // ---- conditional RAs (firsthop extension, RFC 8475) ---------------------------------------
+
+  /** `if [not] NAME { OPTION VALUE; ... } [else { ... }];` in a block of kind `block`. */
+  private parsePolicy(block: BlockKind): RawPolicy {
+    const ifTok = this.next();
+    this.extensionTok ??= ifTok;
+    let notTok: Token | undefined;
+    if (this.peek().kind === 'string' && this.peek().text === 'not') notTok = this.next();
+    const nameTok = this.peek();
+    if (nameTok.kind !== 'string') this.fail(nameTok, this.unexpectedMessage(nameTok, `a condition name after '${notTok ? 'if not' : 'if'}'`), 'E_SYNTAX');
+    this.next();
+    const head = `if ${notTok ? 'not ' : ''}${nameTok.text}`;
+    const then = this.parsePolicyBranch(block, head);
+    let elseTok: Token | undefined;
+    let otherwise: RawPolicyBranch | undefined;
+    if (this.peek().kind === 'string' && this.peek().text === 'else') {
+      elseTok = this.next();
+      otherwise = this.parsePolicyBranch(block, `${head} ... else`);
+    }
+    this.expectSemicolonAfterBlock(head);
+    return { kind: 'if', ifTok, ...(notTok ? { notTok } : {}), nameTok, then, ...(elseTok ? { elseTok } : {}), ...(otherwise ? { otherwise } : {}) };
+  }
+
+  private parsePolicyBranch(block: BlockKind, head: string): RawPolicyBranch {
+    const open = this.peek();
+    if (open.kind !== '{') this.fail(open, this.unexpectedMessage(open, `'{' after ${head}`), 'E_SYNTAX');
+    this.next();
+    const options: RawOption[] = [];
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === '}') {
+        this.next();
+        return { open, options };
+      }
+      if (t.kind === 'eof' || (t.kind === 'keyword' && t.text === 'interface')) {
+        this.fail(t, `the branch of ${head} opened at line ${open.line} is not closed: missing '}'`, 'E_SYNTAX');
+      }
+      this.statement(() => {
+        const o = this.parseBranchOption(block);
+        if (o) options.push(o);
+      });
+    }
+  }
+
+  /**
+   * An option inside an if branch. Options of other blocks are read with their own value kind,
+   * so that the resolver can say which fields a policy may set here.
+   */
+  private parseBranchOption(block: BlockKind): RawOption | undefined {
+    const t = this.peek();
+    if (t.kind === 'keyword') {
+      const spec = findOption(block, t.text) ?? (findBlock(t.text) ? undefined : OPTIONS.find((o) => o.name === t.text));
+      if (spec) return this.parseOption(spec);
+      if (findBlock(t.text)) this.fail(t, `a ${t.text} block cannot appear inside an if branch; a branch holds only options`, 'E_SYNTAX');
+    }
+    if (t.kind === 'string' && t.text === 'if') {
+      this.fail(t, 'if statements cannot be nested: combine conditions with condition NAME { all A B; }; or { any A B; };', 'E_SYNTAX');
+    }
+    return this.parseItem(block) as RawOption | undefined;
+  }
+
+  /** `condition NAME { STATEMENT; ... };` at the top level. */
+  private parseCondition(): RawCondition {
+    const keywordTok = this.next();
+    this.extensionTok ??= keywordTok;
+    const nameTok = this.peek();
+    if (nameTok.kind === '{' || nameTok.kind === ';' || nameTok.kind === '}' || nameTok.kind === 'eof') {
+      this.fail(nameTok, this.unexpectedMessage(nameTok, 'a condition name after condition'), 'E_SYNTAX');
+    }
+    this.next();
+    const open = this.peek();
+    if (open.kind !== '{') this.fail(open, this.unexpectedMessage(open, `'{' after condition ${nameTok.text}`), 'E_SYNTAX');
+    this.next();
+    const statements: RawConditionStatement[] = [];
+    const damping: RawDamping[] = [];
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === '}') {
+        this.next();
+        break;
+      }
+      if (t.kind === 'eof' || this.atTopLevelStart()) {
+        // Report and keep what was read; the next definition is parsed normally.
+        this.error(t, `condition ${nameTok.text} (line ${keywordTok.line}) is not closed: missing '};'${t.kind === 'eof' ? '' : ` before the next ${t.text}`}`, 'E_SYNTAX');
+        return { keywordTok, nameTok, statements, damping };
+      }
+      this.statement(() => {
+        if (t.kind === 'string' && t.text === 'damping') damping.push(this.parseDamping());
+        else statements.push(this.parseConditionStatement());
+      });
+    }
+    this.expectSemicolonAfterBlock(`condition ${nameTok.text}`);
+    return { keywordTok, nameTok, statements, damping };
+  }
+
+  /** A kind statement: its first word and every token up to the `;`. */
+  private parseConditionStatement(): RawConditionStatement {
+    const head = this.peek();
+    if (head.kind !== 'string' && head.kind !== 'keyword') {
+      this.fail(head, this.unexpectedMessage(head, 'a condition statement (link, route, address, probe, manual, vrrp, all, any, not or damping)'), head.kind === 'bad' ? 'E_BAD_TOKEN' : 'E_SYNTAX');
+    }
+    this.next();
+    const args: Token[] = [];
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === ';') {
+        this.next();
+        break;
+      }
+      if (t.kind === '}' || t.kind === 'eof') {
+        this.error(t, `missing ';' after ${[head, ...args].map((a) => a.text).join(' ')} (found ${describeToken(t)})`, 'E_SYNTAX');
+        break;
+      }
+      if (t.kind === '{') this.fail(t, `syntax error: unexpected '{' in ${head.text} statement; expected ';'`, 'E_SYNTAX');
+      args.push(this.next());
+    }
+    return { head, args };
+  }
+
+  /** `damping on|off;` or `damping { NAME VALUE; ... };`. */
+  private parseDamping(): RawDamping {
+    const head = this.next();
+    const t = this.peek();
+    if (t.kind === 'switch') {
+      this.next();
+      this.expectSemicolon(`damping ${t.text}`);
+      return { head, switchTok: t, params: [] };
+    }
+    if (t.kind !== '{') this.fail(t, this.unexpectedMessage(t, "on, off or '{' after damping"), 'E_SYNTAX');
+    this.next();
+    const params: Array<{ nameTok: Token; valueTok: Token }> = [];
+    for (;;) {
+      const n = this.peek();
+      if (n.kind === '}') {
+        this.next();
+        break;
+      }
+      if (n.kind === 'eof' || (n.kind === 'keyword' && n.text === 'interface')) {
+        this.fail(n, `damping block opened at line ${t.line} is not closed: missing '};'`, 'E_SYNTAX');
+      }
+      this.statement(() => {
+        const nameTok = this.peek();
+        if (nameTok.kind !== 'string') this.fail(nameTok, this.unexpectedMessage(nameTok, 'a damping parameter (HoldDown, Penalty, Suppress, Reuse, HalfLife, MaxSuppress)'), 'E_SYNTAX');
+        this.next();
+        const valueTok = this.peek();
+        if (valueTok.kind !== 'number' && valueTok.kind !== 'decimal') {
+          if (valueTok.kind === ';' || valueTok.kind === '}' || valueTok.kind === 'eof') this.fail(valueTok, `${nameTok.text} needs a value: a number`, 'E_SYNTAX');
+          this.fail(valueTok, `${nameTok.text} expects a number (integer or N.N), found ${describeToken(valueTok)}`, valueTok.kind === 'bad' ? 'E_BAD_TOKEN' : 'E_BAD_VALUE');
+        }
+        this.next();
+        this.expectSemicolon(`${nameTok.text} ${valueTok.text}`);
+        params.push({ nameTok, valueTok });
+      });
+    }
+    this.expectSemicolonAfterBlock('damping block');
+    return { head, params };
   }
 
   // ---- helpers ------------------------------------------------------------------------------

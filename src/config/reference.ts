@@ -7,6 +7,7 @@
  * A unit test fails when the committed file differs from this output.
  */
 import { ERROR_CODES, WARNING_CODES, type ErrorPhase } from './codes';
+import { CONDITION_KINDS, DAMPING_DEFAULTS, DAMPING_PARAMS, LINK_STATES, POLICY_FIELDS, RT_PROTOS, RT_TABLES } from './conditions';
 import { describeOptionTable } from './schema';
 import type { OptionBlock, OptionDescription, OptionOrigin } from './types';
 
@@ -28,6 +29,7 @@ const PHASE_TEXT: Record<ErrorPhase, string> = {
   config: '`radvd -c`',
   runtime: 'at start-up (not `radvd -c`)',
   'radvd-2.20': 'always (radvd 2.20 syntax)',
+  firsthop: 'always (firsthop extension syntax)',
 };
 
 function optionTables(rows: readonly OptionDescription[]): string {
@@ -55,7 +57,30 @@ function errorTable(): string {
 }
 
 export function renderConfigReference(): string {
-  return HEAD + '\n## Options\n' + optionTables(describeOptionTable()) + DEFAULTS_AND_WARNINGS + warningTable() + ERRORS + errorTable() + EXTENSIONS;
+  return HEAD + '\n## Options\n' + optionTables(describeOptionTable()) + DEFAULTS_AND_WARNINGS + warningTable() + ERRORS + errorTable() + EXTENSIONS + conditionsSection() + RADVD_QUIRKS;
+}
+
+/** Seconds as the file writes them. */
+const secs = (ms: number): string => `${ms / 1000} s`;
+
+function conditionsSection(): string {
+  let out = CONDITIONS_HEAD;
+  out += '\n### Condition kinds\n\nExactly one of these statements per condition block.\n\n| Kind | Written as | True when |\n|---|---|---|\n';
+  for (const k of CONDITION_KINDS) out += `| \`${k.kind}\` | \`${cell(k.syntax)};\` | ${cell(k.meaning)} |\n`;
+  out += `\nLink states: ${LINK_STATES.map((x) => `\`${x}\``).join(', ')}. `;
+  out += `Route \`proto\` names (iproute2 \`rt_protos\`): ${Object.entries(RT_PROTOS).map(([n, v]) => `\`${n}\` ${v}`).join(', ')}, or a number 0..255. `;
+  out += `Route \`table\` names: ${Object.entries(RT_TABLES).map(([n, v]) => `\`${n}\` ${v}`).join(', ')}, or a number.\n`;
+  out += CONDITIONS_DAMPING;
+  out += '\n| Parameter | Default | Meaning |\n|---|---|---|\n';
+  for (const p of DAMPING_PARAMS) {
+    const v = DAMPING_DEFAULTS[p.key];
+    out += `| \`${p.name}\` | ${p.seconds ? secs(v) : String(v)} | ${cell(p.meaning)} |\n`;
+  }
+  out += CONDITIONS_POLICIES;
+  out += '\n| Block | Fields an `if` may set |\n|---|---|\n';
+  for (const [block, fields] of Object.entries(POLICY_FIELDS)) out += `| \`${block}\` | ${(fields ?? []).map((f) => `\`${f}\``).join(', ')} |\n`;
+  out += CONDITIONS_TAIL;
+  return out;
 }
 
 const HEAD = `# firsthop configuration reference
@@ -63,8 +88,9 @@ const HEAD = `# firsthop configuration reference
 firsthop reads \`radvd.conf\` exactly as **radvd 2.19** does, so an existing radvd configuration
 is a drop-in: every file radvd 2.19 accepts, firsthop accepts with the same meaning, and every
 file radvd 2.19 rejects (when parsing it or when it brings an interface up), firsthop rejects.
-On top of that firsthop understands three radvd 2.20 additions and one extension of its own, and
-warns about settings that are legal but likely to hurt.
+On top of that firsthop understands three radvd 2.20 additions and two extensions of its own (the
+RFC 9762 P flag and conditional RAs, RFC 8475), and warns about settings that are legal but likely
+to hurt.
 
 Check a file the way \`radvd -c\` does with \`firsthop -c -C FILE\` (the API is \`checkConfigCli\`):
 every problem is printed as \`file:line:col: error|warning: message\`, all of them at once
@@ -167,7 +193,99 @@ const EXTENSIONS = `
   Prefix Information option: hosts that support it should request a prefix with DHCPv6 prefix
   delegation instead of forming addresses from this prefix. Usually combined with
   \`AdvManagedFlag on\` and \`AdvAutonomous off\`. No radvd version accepts this option.
+* **Conditions and policies ᶠ** — named conditions and \`if\` policies that change lifetimes and
+  preferences as uplinks come and go (RFC 8475); see the next section.
+`;
 
+const CONDITIONS_HEAD = `
+## Conditions and policies (firsthop extension, RFC 8475)
+
+A router with several uplinks should tell hosts which prefixes and routes work *now*: when the
+uplink to ISP A fails, addresses from ISP A's prefix should stop being preferred; when it comes
+back, they should be preferred again (RFC 8475 3.1.2). firsthop does this with two additions to
+\`radvd.conf\`: **conditions**, named tests of the router's state, written at the top level beside
+the \`interface\` blocks (before or after them), and **policies**, \`if\` statements inside blocks
+that pick a field's value from a condition. Every RA, periodic or solicited, carries the values
+the conditions currently select (the condition engine in \`src/conditions/\` evaluates them).
+
+No radvd accepts these statements: a file that uses them draws a \`W_NOT_RADVD\` warning. A file
+without them is read exactly as radvd 2.19 reads it. Their words (\`condition\`, \`if\`, \`else\`,
+\`link\`, \`up\`, ...) are not keywords: an interface may still be called \`up\`.
+
+\`\`\`
+condition uplink-a {                  # condition NAME { KIND ...; [damping ...;] };
+	link wan0 up;
+	damping on;
+};
+condition isp-b-route { route 2001:db8:2::/48 proto bgp; };
+
+interface lan0 {
+	AdvSendAdvert on;
+	if uplink-a { AdvDefaultPreference high; } else { AdvDefaultPreference low; };
+	prefix 2001:db8:1:1::/64 {
+		AdvPreferredLifetime 604800;
+		if uplink-a { AdvPreferredLifetime 604800; } else { AdvPreferredLifetime 0; };
+	};
+	prefix 2001:db8:2:1::/64 {
+		if not uplink-a { AdvPreferredLifetime 604800; } else { AdvPreferredLifetime 0; };
+	};
+	route 2001:db8:2::/48 {
+		if isp-b-route { AdvRouteLifetime 1800; } else { AdvRouteLifetime 0; };
+	};
+};
+\`\`\`
+
+* A condition name is letters, digits, \`-\` and \`_\`, starting with a letter, and is unique in the
+  file. \`not\`, \`all\`, \`any\`, \`if\`, \`else\`, \`condition\` and \`damping\` are reserved, and
+  radvd.conf keywords cannot be names.
+* Addresses in conditions may be written in any IPv6 form (\`::1\` too), without a zone index.
+  A prefix must have its host bits clear (\`2001:db8:1::/48\`, not \`2001:db8:1::1/48\`).
+* Times are seconds, integer or \`N.N\`.
+* A condition that no policy uses draws \`W_CONDITION_UNUSED\`; conditions that refer to each
+  other in a loop are an error (\`E_CONDITION_CYCLE\`).
+`;
+
+const CONDITIONS_DAMPING = `
+### Damping
+
+An uplink that flaps would make hosts' addresses flap with it (RFC 8475 3.2.7). A condition with
+\`damping\` announces a change to *false* at once, but a change back to *true* only after it has
+held for \`HoldDown\`; each flap adds \`Penalty\` to a penalty that halves every \`HalfLife\`, and
+while the penalty is above \`Suppress\` the condition stays false, until the penalty decays below
+\`Reuse\` or \`MaxSuppress\` has passed (RFC 2439's scheme).
+
+* no \`damping\` statement, or \`damping off;\` — changes are announced as they happen;
+* \`damping on;\` — every parameter at its default;
+* \`damping { HoldDown 10; HalfLife 120; };\` — the parameters given, the others at their defaults.
+`;
+
+const CONDITIONS_POLICIES = `
+### Policies
+
+\`\`\`
+if NAME { FIELD VALUE; ... } else { FIELD VALUE; ... };
+if NAME { FIELD VALUE; ... };
+if not NAME { FIELD VALUE; ... } else { FIELD VALUE; ... };
+\`\`\`
+
+While the condition is true the fields take the first branch's values, otherwise the \`else\`
+branch's. A branch that does not set a field leaves the block's own value (set in the block or
+its default), so \`if uplink-a { AdvPreferredLifetime 604800; };\` alone changes nothing while the
+condition is false. Values are checked as the block's own option is: a branch
+\`AdvPreferredLifetime\` may not exceed the prefix's \`AdvValidLifetime\`, a branch
+\`AdvDefaultLifetime\` must be 0 or between \`MaxRtrAdvInterval\` and 9000, and so on. A block may
+hold several \`if\` statements; \`if\` statements do not nest (combine conditions with
+\`all\`/\`any\` instead). Only these fields can be set by a policy:
+`;
+
+const CONDITIONS_TAIL = `
+A policy never changes a prefix's \`AdvValidLifetime\` (\`E_POLICY_FIELD\`): RFC 8475 3.1.2 changes only the
+preferred lifetime, and RFC 4862 5.5.3 (e) makes hosts ignore a shortened valid lifetime from an
+unauthenticated RA anyway. A branch with router lifetime 0 and preference \`low\` or \`high\` draws
+\`W_ZERO_LIFETIME_PREFERENCE\`: RFC 4191 2.2 sends a zero lifetime with preference medium.
+`;
+
+const RADVD_QUIRKS = `
 ## radvd 2.19 behaviours kept for compatibility
 
 These are accepted by radvd 2.19, so firsthop accepts them with the same effect, each with a warning:

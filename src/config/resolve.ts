@@ -19,10 +19,12 @@
  *  - AdvCurHopLimit and HomeAgentPreference keep only their low 8/16 bits; AdvDefaultLifetime and
  *    HomeAgentLifetime of 2^31 or more count as unset; AdvRAMTU is clamped to 1280..131072.
  */
+import type { ConditionRef, PolicyConfig, PolicyField } from '../conditions/types';
 import { canonicalIPv6, parseIPv6 } from '../net/ipv6';
 import type { RouterPreference } from '../wire/types';
+import { checkReferences, POLICY_FIELDS, resolveConditions, type NameUse } from './conditions';
 import type { Token } from './lexer';
-import { type RawBlock, type RawConfig, type RawInterface, type RawOption } from './parse';
+import { blockName, type RawBlock, type RawConfig, type RawInterface, type RawOption, type RawPolicy } from './parse';
 import {
   DEFAULT_MAX_RTR_ADV_INTERVAL,
   IFNAMSIZ,
@@ -68,6 +70,10 @@ const MAX_WORD = 255;
 
 export function resolve(raw: RawConfig): ResolveOutput {
   const r = new Resolver(raw.file);
+  if (raw.extensionTok) {
+    r.warn(raw.extensionTok, 'W_NOT_RADVD', 'conditions and policies (conditional RAs, RFC 8475) are a firsthop extension: radvd rejects this file');
+  }
+  const conditions = resolveConditions(r, raw.conditions);
   const interfaces: InterfaceConfig[] = [];
   const seen: Array<{ name: string; line: number }> = [];
   for (const iface of raw.interfaces) {
@@ -88,8 +94,9 @@ export function resolve(raw: RawConfig): ResolveOutput {
       }
     }
   }
+  checkReferences(r, conditions, r.policyUses);
   if (r.errors.length > 0) return { errors: r.errors, warnings: r.warnings };
-  return { config: deepFreeze({ file: raw.file, interfaces }), errors: r.errors, warnings: r.warnings };
+  return { config: deepFreeze({ file: raw.file, conditions: conditions.conditions, interfaces }), errors: r.errors, warnings: r.warnings };
 }
 
 /** The options of one block (or of the interface itself), last one winning, as radvd does. */
@@ -136,6 +143,8 @@ class Settings {
 class Resolver {
   readonly errors: Diagnostic[] = [];
   readonly warnings: Diagnostic[] = [];
+  /** Condition names used by `if` policies, checked once every condition is known. */
+  readonly policyUses: NameUse[] = [];
 
   constructor(private readonly file: string) {}
 
@@ -160,12 +169,15 @@ class Resolver {
 
   iface(raw: RawInterface): InterfaceConfig {
     const ifaceOptions: RawOption[] = [];
+    const ifacePolicies: RawPolicy[] = [];
     const blocks: Array<{ block: RawBlock; maxAtBlock: number }> = [];
     let maxInEffect = DEFAULT_MAX_RTR_ADV_INTERVAL;
     for (const item of raw.items) {
       if (item.kind === 'option') {
         ifaceOptions.push(item);
         if (item.spec.name === 'MaxRtrAdvInterval') maxInEffect = item.value as number;
+      } else if (item.kind === 'if') {
+        ifacePolicies.push(item);
       } else {
         blocks.push({ block: item, maxAtBlock: maxInEffect });
         if (item.spec.origin !== 'radvd-2.19') this.compat(item.keywordTok, `the ${item.spec.keyword} block`, item.spec.origin);
@@ -296,12 +308,15 @@ class Resolver {
           break;
         case 'nat64prefix':
           nat64.push(this.nat64(block, bctx, maxTok));
+          this.policies(block.policies, 'nat64prefix', {}, () => 0);
           break;
         case 'abro':
           abros.push(this.abro(block, bctx));
+          this.policies(block.policies, 'abro', {}, () => 0);
           break;
         case 'lowpanco':
           lowpan.push(this.lowpanco(block, bctx));
+          this.policies(block.policies, 'lowpanco', {}, () => 0);
           break;
         case 'clients':
           for (const a of block.addresses) clients.push(canonicalIPv6(a.address));
@@ -318,8 +333,36 @@ class Resolver {
       }
     }
 
+    // ---- policies (firsthop extension, RFC 8475)
+    const policies = this.policies(
+      ifacePolicies,
+      'interface',
+      { AdvDefaultLifetime: advDefaultLifetime, AdvDefaultPreference: defaultPref },
+      (field, o) => {
+        if (field === 'AdvDefaultPreference') return this.preference(o, 0);
+        const v = o.value as number;
+        if (v !== 0 && (v > MAX_ADV_DEFAULT_LIFETIME || v < minDefaultLifetime)) {
+          this.error(o.valueTok, 'E_DEFAULT_LIFETIME', `AdvDefaultLifetime ${v} must be 0 or between MaxRtrAdvInterval (${fmt(minDefaultLifetime)}) and ${MAX_ADV_DEFAULT_LIFETIME}`);
+        } else if (v !== 0 && v < SHORT_LIFETIME) {
+          this.warn(o.valueTok, 'W_SHORT_LIFETIME', `router lifetime (AdvDefaultLifetime) ${v} s is under ${SHORT_LIFETIME} s: Android and some other hosts ignore such short lifetimes`);
+        }
+        return v;
+      },
+      (head, set) => {
+        const lifetime = set.get('AdvDefaultLifetime');
+        const pref = set.get('AdvDefaultPreference');
+        const lt = lifetime ? lifetime.value : advDefaultLifetime;
+        const pr = pref ? pref.value : defaultPref;
+        if (lt === 0 && pr !== 'medium') {
+          const at = (lifetime ?? pref) as { o: RawOption };
+          this.warn(at.o.valueTok, 'W_ZERO_LIFETIME_PREFERENCE', `this branch of ${head} advertises router lifetime 0 with AdvDefaultPreference ${pr}: RFC 4191 2.2 says a router lifetime of 0 is sent with preference medium, so hosts see medium`);
+        }
+      },
+    );
+
     return {
       name,
+      policies,
       pos: this.pos(raw.keywordTok),
       ignoreIfMissing: s.bool('interface', 'IgnoreIfMissing', ctx),
       advSendAdvert: s.bool('interface', 'AdvSendAdvert', ctx),
@@ -434,6 +477,78 @@ class Resolver {
     return head.length;
   }
 
+  // ---- policies (firsthop extension, RFC 8475) ----------------------------------------------
+
+  /**
+   * The `if` statements of one block -> one PolicyConfig per field per statement, in file order
+   * (fields in the order the branches first set them). A branch that leaves a field alone keeps
+   * the block's own resolved value (`own`). `value` checks one branch value the way the block's
+   * own option is checked and returns what is advertised; `branch` sees each branch's settings.
+   */
+  private policies(
+    raws: readonly RawPolicy[],
+    block: BlockKind,
+    own: Partial<Record<PolicyField, number | string>>,
+    value: (field: PolicyField, o: RawOption) => number | string,
+    branch?: (head: string, set: ReadonlyMap<PolicyField, { readonly o: RawOption; readonly value: number | string }>) => void,
+  ): PolicyConfig[] {
+    const allowed = POLICY_FIELDS[block] ?? [];
+    const out: PolicyConfig[] = [];
+    for (const p of raws) {
+      this.policyUses.push({ tok: p.nameTok });
+      const head = `if ${p.notTok ? 'not ' : ''}${p.nameTok.text}`;
+      if (allowed.length === 0) {
+        const homes = Object.entries(POLICY_FIELDS).map(([b, f]) => `${b} (${(f ?? []).join(', ')})`).join(', ');
+        this.error(p.ifTok, 'E_POLICY_FIELD', `a policy cannot change anything in ${blockName(block)}: policies go in ${homes} blocks`);
+        continue;
+      }
+      const branches = [p.then, ...(p.otherwise ? [p.otherwise] : [])];
+      if (branches.every((b) => b.options.length === 0)) {
+        this.error(p.ifTok, 'E_POLICY_EMPTY', `${head} sets nothing: give a branch the value it sets, e.g. ${head} { ${allowed[0]} VALUE; } else { ${allowed[0]} VALUE; };`);
+        continue;
+      }
+      const sets = branches.map((b) => {
+        const set = new Map<PolicyField, { o: RawOption; value: number | string }>();
+        for (const o of b.options) {
+          const field = o.spec.name as PolicyField;
+          if (o.spec.block !== block || !allowed.includes(field)) {
+            this.error(o.nameTok, 'E_POLICY_FIELD', this.policyFieldMessage(o.spec.name, block, allowed));
+            continue;
+          }
+          const prev = set.get(field);
+          if (prev) this.warn(o.nameTok, 'W_DUPLICATE_OPTION', `${field} is set again in this branch; the value at line ${prev.o.nameTok.line} is overridden`);
+          set.set(field, { o, value: value(field, o) });
+        }
+        branch?.(head, set);
+        return set;
+      });
+      type Branch = ReadonlyMap<PolicyField, { readonly value: number | string }>;
+      const whenTrue: Branch = sets[0] ?? new Map();
+      const whenFalse: Branch = sets[1] ?? new Map();
+      const condition: ConditionRef = p.notTok ? { spec: { kind: 'not', of: { ref: p.nameTok.text } } } : { ref: p.nameTok.text };
+      const fields: PolicyField[] = [...new Set([...whenTrue.keys(), ...whenFalse.keys()])];
+      for (const field of fields) {
+        out.push({
+          condition,
+          field,
+          whenTrue: whenTrue.get(field)?.value ?? (own[field] as number | string),
+          whenFalse: whenFalse.get(field)?.value ?? (own[field] as number | string),
+          pos: this.pos(p.ifTok),
+        });
+      }
+    }
+    return out;
+  }
+
+  private policyFieldMessage(name: string, block: BlockKind, allowed: readonly PolicyField[]): string {
+    if (block === 'prefix' && name === 'AdvValidLifetime') {
+      return 'a policy cannot change AdvValidLifetime: RFC 8475 3.1.2 changes only the preferred lifetime, and RFC 4862 5.5.3 (e) makes hosts ignore a shorter valid lifetime from an unauthenticated RA; deprecate the prefix with AdvPreferredLifetime 0 instead';
+    }
+    const other = Object.entries(POLICY_FIELDS).filter(([b, f]) => b !== block && (f ?? []).includes(name as PolicyField)).map(([b]) => blockName(b as BlockKind));
+    const elsewhere = other.length > 0 ? ` (${name} is a policy field of ${other.join(' and ')})` : '';
+    return `${name} cannot be set by a policy in ${blockName(block)}: a policy here may set only ${allowed.join(' and ')}${elsewhere}`;
+  }
+
   // ---- prefix -------------------------------------------------------------------------------
 
   private prefix(block: RawBlock, ctx: DefaultContext): PrefixConfig {
@@ -464,6 +579,14 @@ class Resolver {
     }
     this.shortLifetime(validOpt?.valueTok ?? head.addrTok, 'AdvValidLifetime', valid);
     this.shortLifetime(prefOpt?.valueTok ?? head.addrTok, 'AdvPreferredLifetime', preferred);
+    const policies = this.policies(block.policies, 'prefix', { AdvPreferredLifetime: preferred }, (_field, o) => {
+      const v = o.value as number;
+      if (v > valid) {
+        this.error(o.valueTok, 'E_PREFERRED_GT_VALID', `AdvPreferredLifetime ${lifetimeText(v)} is greater than AdvValidLifetime ${lifetimeText(valid)} for prefix ${head.address}/${head.length}`);
+      }
+      this.shortLifetime(o.valueTok, 'AdvPreferredLifetime', v);
+      return v;
+    });
     return {
       prefix: address,
       prefixLength: length,
@@ -477,6 +600,7 @@ class Resolver {
       decrementLifetimes: s.bool('prefix', 'DecrementLifetimes', ctx),
       ...(base6 ? { base6Interface: this.ifname(base6.valueTok, 'Base6Interface') } : {}),
       ...(base6to4 ? { base6to4Interface: this.ifname(base6to4.valueTok, 'Base6to4Interface') } : {}),
+      policies,
       pos: this.pos(block.keywordTok),
     };
   }
@@ -491,12 +615,19 @@ class Resolver {
     const lifetime = s.num('route', 'AdvRouteLifetime', ctx);
     if (!lifetimeOpt) this.orderWarning(block, 'AdvRouteLifetime', ctx.maxAtBlock, ctx, maxTok, lifetime);
     this.shortLifetime(lifetimeOpt?.valueTok ?? block.keywordTok, 'AdvRouteLifetime', lifetime);
+    const preference = this.preference(s.opt('AdvRoutePreference'), 0);
+    const policies = this.policies(block.policies, 'route', { AdvRouteLifetime: lifetime, AdvRoutePreference: preference }, (field, o) => {
+      if (field === 'AdvRoutePreference') return this.preference(o, 0);
+      this.shortLifetime(o.valueTok, 'AdvRouteLifetime', o.value as number);
+      return o.value as number;
+    });
     return {
       prefix: canonicalIPv6(head.address),
       prefixLength: length,
-      advRoutePreference: this.preference(s.opt('AdvRoutePreference'), 0),
+      advRoutePreference: preference,
       advRouteLifetime: lifetime,
       removeRoute: s.bool('route', 'RemoveRoute', ctx),
+      policies,
       pos: this.pos(block.keywordTok),
     };
   }
@@ -516,10 +647,20 @@ class Resolver {
     const at = o?.valueTok ?? block.keywordTok;
     this.dnsLifetime(at, 'AdvRDNSSLifetime', lifetime, ctx.max);
     this.shortLifetime(at, 'AdvRDNSSLifetime', lifetime);
+    const policies = this.policies(block.policies, 'RDNSS', { AdvRDNSSLifetime: lifetime }, (_field, p) => {
+      const v = p.value as number;
+      if (v !== 0 && v < ctx.maxAtBlock) {
+        this.warn(p.valueTok, 'W_DNS_LIFETIME_BELOW_MAX', `AdvRDNSSLifetime ${v} is below MaxRtrAdvInterval (${fmt(ctx.maxAtBlock)}): radvd 2.19 logs an error but advertises ${v} anyway`);
+      }
+      this.dnsLifetime(p.valueTok, 'AdvRDNSSLifetime', v, ctx.max);
+      this.shortLifetime(p.valueTok, 'AdvRDNSSLifetime', v);
+      return v;
+    });
     return {
       servers: block.addresses.map((a) => canonicalIPv6(a.address)),
       advRdnssLifetime: lifetime,
       flushRdnss: s.bool('RDNSS', 'FlushRDNSS', ctx),
+      policies,
       pos: this.pos(block.keywordTok),
     };
   }
@@ -560,7 +701,18 @@ class Resolver {
     const at = o?.valueTok ?? block.keywordTok;
     this.dnsLifetime(at, 'AdvDNSSLLifetime', lifetime, ctx.max);
     this.shortLifetime(at, 'AdvDNSSLLifetime', lifetime);
-    return { domains, advDnsslLifetime: lifetime, flushDnssl: s.bool('DNSSL', 'FlushDNSSL', ctx), pos: this.pos(block.keywordTok) };
+    const policies = this.policies(block.policies, 'DNSSL', { AdvDNSSLLifetime: lifetime }, (_field, p) => {
+      let v = p.value as number;
+      if (v !== 0 && v < ctx.maxAtBlock) {
+        const raised = Math.trunc(ctx.maxAtBlock) >>> 0;
+        this.warn(p.valueTok, 'W_DNS_LIFETIME_BELOW_MAX', `AdvDNSSLLifetime ${v} is below MaxRtrAdvInterval (${fmt(ctx.maxAtBlock)}): radvd 2.19 raises it to ${raised}`);
+        v = raised;
+      }
+      this.dnsLifetime(p.valueTok, 'AdvDNSSLLifetime', v, ctx.max);
+      this.shortLifetime(p.valueTok, 'AdvDNSSLLifetime', v);
+      return v;
+    });
+    return { domains, advDnsslLifetime: lifetime, flushDnssl: s.bool('DNSSL', 'FlushDNSSL', ctx), policies, pos: this.pos(block.keywordTok) };
   }
 
   // ---- nat64prefix (radvd 2.20) -------------------------------------------------------------

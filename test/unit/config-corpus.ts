@@ -47,6 +47,6 @@ export function radvdVerdict(r: ParseResult): 'accept' | 'config' | 'runtime' {
   if (needsNewerThanRadvd219(r)) return 'config';
   if (r.ok) return 'accept';
   const phases = new Set(r.errors.map((e) => ERROR_PHASE[e.code] ?? 'config'));
-  if (phases.has('config') || phases.has('radvd-2.20')) return 'config';
+  if (phases.has('config') || phases.has('radvd-2.20') || phases.has('firsthop')) return 'config';
   return 'runtime';
 }

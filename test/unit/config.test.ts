@@ -9,6 +9,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import * as path from 'node:path';
 import { checkConfigCli, describeOptions, ERROR_CODES, formatDiagnostic, loadConfig, parseRaw, renderConfigReference, WARNING_CODES, type Config, type InterfaceConfig } from '../../src/config/index';
+import { DAMPING_DEFAULTS } from '../../src/config/conditions';
 import { corpus, FIXTURES, fixturePath, parseFixture } from './config-corpus';
 
 function ok(file: string): Config {
@@ -73,7 +74,7 @@ const GOOD: Record<string, (c: Config) => void> = {
     assert.deepEqual(
       { ...i, pos: undefined },
       {
-        name: 'eth0', pos: undefined, ignoreIfMissing: true, advSendAdvert: false, unicastOnly: false, advRaSolicitedUnicast: true,
+        name: 'eth0', policies: [], pos: undefined, ignoreIfMissing: true, advSendAdvert: false, unicastOnly: false, advRaSolicitedUnicast: true,
         maxRtrAdvInterval: 600, minRtrAdvInterval: 198, minDelayBetweenRas: 3, advManagedFlag: false, advOtherConfigFlag: false,
         advLinkMtu: 0, advRaMtu: 1280, advReachableTime: 0, advRetransTimer: 0, advCurHopLimit: 64, advDefaultLifetime: 1800,
         advDefaultPreference: 'medium', advSourceLlAddress: true, advHomeAgentFlag: false, advIntervalOpt: false, advHomeAgentInfo: false,
@@ -202,6 +203,66 @@ const GOOD: Record<string, (c: Config) => void> = {
     assert.deepEqual(i.nat64Prefixes.map((n) => [n.prefix, n.prefixLength, n.advValidLifetime]), [['64:ff9b::', 96, 1800], ['2001:db8:64::', 64, 1800]]);
     assert.deepEqual(codes('radvd-2.20-options.conf'), ['W_NOT_RADVD_2_19', 'W_NOT_RADVD_2_19', 'W_NOT_RADVD_2_19', 'W_NOT_RADVD_2_19']);
   },
+  'conditional-primary-backup.conf': (c) => {
+    // RFC 8475 3.2.1: ISP_A primary, ISP_B backup, one router.
+    assert.deepEqual(c.conditions, [
+      { name: 'isp-a-up', spec: { kind: 'link', interface: 'wan-a', state: 'up' }, damping: DAMPING_DEFAULTS, pos: { file: 'conditional-primary-backup.conf', line: 6, column: 1 } },
+    ]);
+    const i = iface(c, 'lan0');
+    assert.deepEqual(i.policies, []);
+    const [a, b] = i.prefixes;
+    assert.ok(a && b);
+    assert.deepEqual([a.advPreferredLifetime, a.advValidLifetime, b.advPreferredLifetime, b.advValidLifetime], [604800, 2592000, 0, 2592000]);
+    assert.deepEqual(a.policies, [{ condition: { ref: 'isp-a-up' }, field: 'AdvPreferredLifetime', whenTrue: 604800, whenFalse: 0, pos: { file: 'conditional-primary-backup.conf', line: 18, column: 3 } }]);
+    assert.deepEqual(b.policies?.map((p) => [p.condition, p.field, p.whenTrue, p.whenFalse]), [[{ ref: 'isp-a-up' }, 'AdvPreferredLifetime', 0, 604800]]);
+    const [d, e] = i.rdnss;
+    assert.ok(d && e);
+    // `if not` with only a then-branch: the else value is the block's own 600.
+    assert.deepEqual(d.policies?.map((p) => [p.condition, p.field, p.whenTrue, p.whenFalse]), [[{ spec: { kind: 'not', of: { ref: 'isp-a-up' } } }, 'AdvRDNSSLifetime', 0, 600]]);
+    assert.deepEqual(e.policies?.map((p) => [p.condition, p.whenTrue, p.whenFalse]), [[{ ref: 'isp-a-up' }, 0, 600]]);
+    assert.deepEqual(codes('conditional-primary-backup.conf'), ['W_NOT_RADVD']);
+  },
+  'conditional-load-balancing.conf': (c) => {
+    // RFC 8475 3.2.3: both uplinks at once; conditions written after the interface.
+    assert.deepEqual(c.conditions?.map((x) => [x.name, x.spec, x.damping]), [
+      ['isp-a', { kind: 'link', interface: 'wan-a', state: 'up' }, { ...DAMPING_DEFAULTS, holdDownMs: 10_000, halfLifeMs: 120_500 }],
+      ['isp-b', { kind: 'link', interface: 'wan-b', state: 'carrier' }, { holdDownMs: 2500, penalty: 500, suppress: 3000, reuse: 1000, halfLifeMs: 60_000, maxSuppressMs: 900_000 }],
+      ['any-uplink', { kind: 'any', of: [{ ref: 'isp-a' }, { ref: 'isp-b' }] }, undefined],
+    ]);
+    const i = iface(c, 'lan0');
+    assert.deepEqual(i.policies?.map((p) => [p.condition, p.field, p.whenTrue, p.whenFalse, p.pos.line]), [[{ ref: 'any-uplink' }, 'AdvDefaultLifetime', 1800, 0, 10]]);
+    assert.deepEqual(i.prefixes.map((p) => p.policies?.map((x) => [x.condition, x.whenTrue, x.whenFalse])), [[[{ ref: 'isp-a' }, 604800, 0]], [[{ ref: 'isp-b' }, 604800, 0]]]);
+    assert.deepEqual(only(i.dnssl).policies?.map((p) => [p.field, p.whenTrue, p.whenFalse]), [['AdvDNSSLLifetime', 1800, 0]]);
+    assert.deepEqual(codes('conditional-load-balancing.conf'), ['W_NOT_RADVD']);
+  },
+  'conditional-border-routers.conf': (c) => {
+    // RFC 8475 3.2.5: dedicated border routers; route presence is the trigger.
+    const spec = (name: string) => c.conditions?.find((x) => x.name === name)?.spec;
+    assert.deepEqual(spec('isp-a-route'), { kind: 'route', prefix: '2001:db8:1::', prefixLength: 48, protocol: 186, table: 254 });
+    assert.deepEqual(spec('isp-b-route'), { kind: 'route', prefix: '2001:db8:2::', prefixLength: 48, via: 'fe80::4', dev: 'eth1', protocol: 186, table: 254, metric: 20 });
+    assert.deepEqual(spec('default-route'), { kind: 'route', prefix: '::', prefixLength: 0, dev: 'eth1' });
+    assert.deepEqual(spec('isp-a-gateway'), { kind: 'probe', target: '2001:db8:1:ffff::1', source: '2001:db8:1:1::1', intervalMs: 500, timeoutMs: 250, lossThreshold: 4, riseThreshold: 2 });
+    assert.deepEqual(spec('r3-present'), { kind: 'address', prefix: 'fe80::3', prefixLength: 128, dev: 'eth1' });
+    assert.deepEqual(spec('lan-addr'), { kind: 'address', prefix: '2001:db8:1:1::', prefixLength: 64 });
+    assert.deepEqual(spec('master'), { kind: 'vrrp', instance: 'VI_LAN' });
+    assert.deepEqual(spec('maintenance'), { kind: 'manual', initial: false });
+    assert.deepEqual(spec('isp-a-ok'), { kind: 'all', of: [{ ref: 'isp-a-route' }, { ref: 'isp-a-gateway' }, { spec: { kind: 'not', of: { ref: 'maintenance' } } }] });
+    assert.deepEqual(c.conditions?.find((x) => x.name === 'isp-a-ok')?.damping, { ...DAMPING_DEFAULTS, holdDownMs: 60_000 });
+    assert.deepEqual(spec('isp-a-down'), { kind: 'not', of: { ref: 'isp-a-ok' } });
+    assert.equal(c.conditions?.length, 11);
+    const i = iface(c, 'eth0');
+    assert.deepEqual(i.policies?.map((p) => [p.condition, p.field, p.whenTrue, p.whenFalse]), [
+      [{ ref: 'serving' }, 'AdvDefaultLifetime', 900, 0],
+      [{ ref: 'serving' }, 'AdvDefaultPreference', 'high', 'medium'],
+    ]);
+    const [a, b] = i.prefixes;
+    assert.ok(a && b);
+    assert.deepEqual(a.policies?.map((p) => [p.condition, p.whenTrue, p.whenFalse]), [[{ ref: 'isp-a-ok' }, 604800, 0]]);
+    assert.deepEqual([b.advPreferredLifetime, b.policies?.map((p) => [p.condition, p.whenTrue, p.whenFalse])], [14400, [[{ ref: 'isp-a-down' }, 604800, 0]]]);
+    // Each branch sets a different field; the other side takes the block's own value.
+    assert.deepEqual(only(i.routes).policies?.map((p) => [p.field, p.whenTrue, p.whenFalse]), [['AdvRoutePreference', 'high', 'medium'], ['AdvRouteLifetime', 900, 0]]);
+    assert.deepEqual(codes('conditional-border-routers.conf'), ['W_NOT_RADVD']);
+  },
   'firsthop-prefix-pd.conf': (c) => {
     const p = only(iface(c, 'eth0').prefixes);
     assert.deepEqual([p.advDhcpv6Pd, p.advAutonomous], [true, false]);
@@ -230,7 +291,7 @@ test('the good corpus uses every option and block at least once', () => {
       used.add('file:interface');
       for (const item of i.items) {
         if (item.kind === 'option') used.add(`interface:${item.spec.name}`);
-        else {
+        else if (item.kind === 'block') {
           used.add(`interface:${item.spec.keyword}`);
           for (const o of item.options) used.add(`${item.spec.keyword}:${o.spec.name}`);
         }
