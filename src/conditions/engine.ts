@@ -265,6 +265,34 @@ interface PolicyRef {
   readonly pos?: ConditionConfig['pos'];
 }
 
+/**
+ * Policies that depend on the link state of the interface they advertise on. When that link
+ * is down no RA reaches the hosts anyway, and treating the LAN's own link as the uplink is the
+ * classic mistake (odhcpd#423): on recovery it only delays the RA hosts need.
+ */
+function selfLinkPolicies(interfaces: readonly InterfaceConfig[], conditions: readonly ConditionConfig[]): string[] {
+  const byName = new Map(conditions.map((c) => [c.name, c.spec]));
+  const links = (ref: ConditionRef, seen: Set<string>, out: Set<string>): Set<string> => {
+    if ('ref' in ref) {
+      const spec = byName.get(ref.ref);
+      if (spec === undefined || seen.has(ref.ref)) return out;
+      seen.add(ref.ref);
+      return links({ spec }, seen, out);
+    }
+    if (ref.spec.kind === 'link') out.add(ref.spec.interface);
+    for (const r of refsOf(ref.spec)) links(r, seen, out);
+    return out;
+  };
+  const out: string[] = [];
+  for (const i of interfaces) {
+    for (const { policy } of policiesOf(i)) {
+      if (!links(policy.condition, new Set(), new Set()).has(i.name)) continue;
+      out.push(`${where(policy.pos)}a policy of interface ${i.name} depends on the link state of ${i.name} itself: when it is down no RA reaches its hosts anyway; watch the uplink instead`);
+    }
+  }
+  return out;
+}
+
 function policyRefsOf(interfaces: readonly InterfaceConfig[]): PolicyRef[] {
   const out: PolicyRef[] = [];
   for (const i of interfaces) for (const { policy } of policiesOf(i)) out.push({ ref: policy.condition, pos: policy.pos });
@@ -297,6 +325,7 @@ export class ConditionEngine {
     this.conditions = opts.conditions;
     this.policyRefs = policyRefsOf(opts.interfaces ?? []);
     this.graph = buildGraph(this.conditions, this.policyRefs, this.clock.now());
+    for (const w of selfLinkPolicies(opts.interfaces ?? [], this.conditions)) this.log.warn(w);
   }
 
   /** Evaluate every condition from the current state, start probes and follow NetEvents. */
@@ -396,6 +425,7 @@ export class ConditionEngine {
     const names = new Set(conditions.map((c) => c.name));
     const policyRefs = interfaces !== undefined ? policyRefsOf(interfaces) : this.policyRefs.filter((p) => [...namesIn(p.ref)].every((n) => names.has(n)));
     this.rebuild(conditions, policyRefs, true);
+    for (const w of selfLinkPolicies(interfaces ?? [], conditions)) this.log.warn(w);
   }
 
   /**

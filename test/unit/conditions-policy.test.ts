@@ -160,6 +160,33 @@ describe('overridesFor', () => {
   });
 });
 
+describe('policies on the LAN link itself (users item 2, odhcpd#423)', () => {
+  it('are warned about, through references and inline conditions; the uplink is fine', async () => {
+    const lan = ifaceConfig({
+      name: 'lan0',
+      policies: [policy(ref('both'), 'AdvDefaultLifetime', 1800, 0)],
+      prefixes: [prefix('2001:db8:1::', 64, [policy(inline({ kind: 'link', interface: 'lan0', state: 'carrier' }), 'AdvPreferredLifetime', 604800, 0)])],
+      routes: [route('2001:db8:9::', 48, [policy(ref('wan'), 'AdvRouteLifetime', 1800, 0)])],
+    });
+    const conditions = [
+      cond('wan', wanUp),
+      cond('lan', { kind: 'link', interface: 'lan0', state: 'up' }),
+      cond('both', { kind: 'all', of: [ref('wan'), ref('lan')] }),
+    ];
+    const r = await rig({ conditions, interfaces: [lan] });
+    try {
+      const warnings = r.log.lines.filter((l) => l.startsWith('warn:'));
+      assert.equal(warnings.length, 2);
+      assert.ok(warnings.every((w) => w.includes('a policy of interface lan0 depends on the link state of lan0 itself')));
+      r.log.lines.length = 0;
+      r.engine.reconfigure([cond('wan', wanUp)], [ifaceConfig({ name: 'lan0', routes: [route('2001:db8:9::', 48, [policy(ref('wan'), 'AdvRouteLifetime', 1800, 0)])] })]);
+      assert.deepEqual(r.log.lines.filter((l) => l.startsWith('warn:')), []);
+    } finally {
+      r.close();
+    }
+  });
+});
+
 describe('inline conditions in policies', () => {
   it('given the interfaces: tracked from start, reported by description', async () => {
     const cfg = ifaceConfig({ prefixes: [prefix('2001:db8:1::', 64, [policy(inline(wanUp), 'AdvPreferredLifetime', 604800, 0)])] });
