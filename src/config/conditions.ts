@@ -105,6 +105,8 @@ export interface ResolvedConditions {
   readonly defined: Map<string, Token>;
   /** References from all/any/not, by the referring condition. */
   readonly edges: Map<string, NameUse[]>;
+  /** References in conditions whose statement has errors: they count as uses, but are not checked. */
+  readonly unchecked: Map<string, NameUse[]>;
 }
 
 /** Raw condition blocks -> ConditionConfig, with every check that needs only the block itself. */
@@ -112,6 +114,7 @@ export function resolveConditions(r: Reporter, raws: readonly RawCondition[]): R
   const conditions: ConditionConfig[] = [];
   const defined = new Map<string, Token>();
   const edges = new Map<string, NameUse[]>();
+  const unchecked = new Map<string, NameUse[]>();
   for (const raw of raws) {
     const nameTok = raw.nameTok;
     const name = nameTok.text;
@@ -122,11 +125,11 @@ export function resolveConditions(r: Reporter, raws: readonly RawCondition[]): R
 
     const uses: NameUse[] = [];
     const spec = kindStatement(r, raw, uses);
-    if (nameOk && !first) edges.set(name, uses);
+    if (nameOk && !first) (spec ? edges : unchecked).set(name, uses);
     const damping = resolveDamping(r, raw.damping);
     if (spec && nameOk) conditions.push({ name, spec, ...(damping ? { damping } : {}), pos: r.pos(raw.keywordTok) });
   }
-  return { conditions, defined, edges };
+  return { conditions, defined, edges, unchecked };
 }
 
 function checkName(r: Reporter, t: Token): boolean {
@@ -627,12 +630,12 @@ export function checkReferences(r: Reporter, c: ResolvedConditions, policyUses: 
   const mark = (name: string): void => {
     if (used.has(name) || !c.defined.has(name)) return;
     used.add(name);
-    for (const u of c.edges.get(name) ?? []) mark(u.tok.text);
+    for (const u of [...(c.edges.get(name) ?? []), ...(c.unchecked.get(name) ?? [])]) mark(u.tok.text);
   };
   for (const u of policyUses) mark(u.tok.text);
   for (const [name, tok] of c.defined) {
     if (used.has(name)) continue;
-    const via = [...c.edges].filter(([, uses]) => uses.some((u) => u.tok.text === name)).map(([from]) => from);
+    const via = [...c.edges, ...c.unchecked].filter(([, uses]) => uses.some((u) => u.tok.text === name)).map(([from]) => from);
     const note = via.length > 0 ? ` (only ${via.join(', ')}, which no policy uses, refers to it)` : '';
     r.warn(tok, 'W_CONDITION_UNUSED', `condition ${name} is defined but no if policy uses it${note}`);
   }

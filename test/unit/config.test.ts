@@ -263,6 +263,14 @@ const GOOD: Record<string, (c: Config) => void> = {
     assert.deepEqual(only(i.routes).policies?.map((p) => [p.field, p.whenTrue, p.whenFalse]), [['AdvRoutePreference', 'high', 'medium'], ['AdvRouteLifetime', 900, 0]]);
     assert.deepEqual(codes('conditional-border-routers.conf'), ['W_NOT_RADVD']);
   },
+  'extension-words-as-names.conf': (c) => {
+    // Words of the condition syntax are not keywords: radvd 2.19 reads this plain file too.
+    assert.deepEqual(c.interfaces.map((i) => i.name), ['if', 'condition', 'else', 'damping']);
+    assert.equal(only(iface(c, 'if').prefixes).base6Interface, 'condition');
+    assert.deepEqual(c.conditions, []);
+    assert.deepEqual(c.interfaces.map((i) => i.policies), [[], [], [], []]);
+    assert.deepEqual(codes('extension-words-as-names.conf'), []);
+  },
   'firsthop-prefix-pd.conf': (c) => {
     const p = only(iface(c, 'eth0').prefixes);
     assert.deepEqual([p.advDhcpv6Pd, p.advAutonomous], [true, false]);
