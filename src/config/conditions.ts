@@ -19,6 +19,7 @@
  * Times are seconds in the file (N or N.N) and milliseconds in the types.
  */
 import { isIPv6 } from 'node:net';
+import { DEFAULT_DAMPING } from '../conditions/engine';
 import type { ConditionConfig, ConditionRef, ConditionSpec, DampingConfig, PolicyField } from '../conditions/types';
 import { canonicalIPv6, hasHostBits, isLinkLocal, isMulticast, maskBytes, formatIPv6, parseIPv6 } from '../net/ipv6';
 import type { Token } from './lexer';
@@ -27,18 +28,11 @@ import { IFNAMSIZ, type BlockKind } from './schema';
 import type { SourcePos } from './types';
 
 /**
- * Damping defaults (`damping on;`, and every parameter a `damping { }` block leaves out).
- * The same numbers as DEFAULT_DAMPING of src/conditions/damping.ts (a test keeps them equal);
- * defined here so that the grammar does not depend on the engine.
+ * Damping defaults (`damping on;`, and every parameter a `damping { }` block leaves out): the
+ * engine's DEFAULT_DAMPING (src/conditions/damping.ts, re-exported by engine.ts), so the grammar,
+ * the engine and docs/config-reference.md cannot disagree.
  */
-export const DAMPING_DEFAULTS: DampingConfig = Object.freeze({
-  holdDownMs: 30_000,
-  penalty: 1000,
-  suppress: 2000,
-  reuse: 750,
-  halfLifeMs: 60_000,
-  maxSuppressMs: 600_000,
-});
+export const DAMPING_DEFAULTS: DampingConfig = DEFAULT_DAMPING;
 
 /** Damping parameters as written in the file; times are seconds there. */
 export const DAMPING_PARAMS: ReadonlyArray<{ readonly name: string; readonly key: keyof DampingConfig; readonly seconds: boolean; readonly meaning: string }> = [

@@ -5,8 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { DEFAULT_DAMPING } from '../../src/conditions/engine';
+import { dampingProblem } from '../../src/conditions/damping';
+import { probeProblem } from '../../src/conditions/probe';
 import type { ConditionRef, ConditionSpec, PolicyField } from '../../src/conditions/types';
 import { DAMPING_DEFAULTS, POLICY_FIELDS } from '../../src/config/conditions';
 import { formatDiagnostic, parseConfig, type Config, type Diagnostic, type ParseResult } from '../../src/config/index';
@@ -158,14 +160,29 @@ test('damping: absent or off = none, on = the defaults, a block = the defaults w
   assert.deepEqual(parse(withCondition('damping { HoldDown 5; }; link wan0 up;')).config.conditions?.[0]?.damping, { ...DAMPING_DEFAULTS, holdDownMs: 5000 });
 });
 
-test('DAMPING_DEFAULTS are the engine\'s DEFAULT_DAMPING', () => {
-  // The engine is written alongside; compare once its module exists (dist/src/conditions/...).
-  const dir = path.resolve(__dirname, '../../src/conditions');
-  const candidates = ['engine.js', 'damping.js'].map((f) => path.join(dir, f)).filter((f) => existsSync(f));
-  for (const file of candidates) {
-    const mod = require(file) as { DEFAULT_DAMPING?: unknown };
-    if (mod.DEFAULT_DAMPING !== undefined) assert.deepEqual({ ...(mod.DEFAULT_DAMPING as object) }, { ...DAMPING_DEFAULTS }, file);
+test('DAMPING_DEFAULTS are the engine\'s DEFAULT_DAMPING, with the numbers the reference documents', () => {
+  assert.equal(DAMPING_DEFAULTS, DEFAULT_DAMPING);
+  assert.deepEqual({ ...DAMPING_DEFAULTS }, { holdDownMs: 30_000, penalty: 1000, suppress: 2000, reuse: 750, halfLifeMs: 60_000, maxSuppressMs: 600_000 });
+});
+
+test('whatever the grammar accepts, the engine accepts: damping and probes of every good file and of the unit cases', () => {
+  const configs = corpus('good').map((f) => parseFixture('good', f)).filter((r) => r.ok).map((r) => (r.ok ? r.config : undefined));
+  configs.push(parse(withCondition('probe fe80::1 dev wan0 interval 0.001 timeout 0.001 loss 1 rise 1; damping { HalfLife 0.001; Reuse 0.5; Suppress 0.6; HoldDown 0; MaxSuppress 0; };')).config);
+  let probes = 0;
+  let dampings = 0;
+  for (const c of configs) {
+    for (const x of c?.conditions ?? []) {
+      if (x.damping) {
+        dampings++;
+        assert.equal(dampingProblem(x.damping), undefined, x.name);
+      }
+      if (x.spec.kind === 'probe') {
+        probes++;
+        assert.equal(probeProblem(x.spec), undefined, x.name);
+      }
+    }
   }
+  assert.ok(probes >= 2 && dampings >= 4, `${probes} probes, ${dampings} dampings`);
 });
 
 test('damping checks', () => {
