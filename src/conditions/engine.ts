@@ -108,7 +108,7 @@ function canonicalJson(v: unknown): string {
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
   }
-  return JSON.stringify(v);
+  return JSON.stringify(v) ?? String(v); // undefined (an absent damping config) has no JSON
 }
 
 function refsOf(spec: ConditionSpec): readonly ConditionRef[] {
