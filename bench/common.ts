@@ -284,3 +284,21 @@ export async function captureAll(lab: Lab, ns: string, filter: string, snaplen =
   }
   return cap;
 }
+
+/** /proc/net/stat/ndisc_cache summed over CPUs (the IPv6 neighbour table is global, not per namespace). */
+export function ndiscCache(): { entries: number; allocs: number; forcedGcRuns: number; tableFulls: number } {
+  const lines = readFileSync('/proc/net/stat/ndisc_cache', 'utf8').trim().split('\n');
+  const names = (lines[0] ?? '').trim().split(/\s+/);
+  const sums = new Map<string, number>();
+  for (const line of lines.slice(1)) {
+    line
+      .trim()
+      .split(/\s+/)
+      .forEach((v, i) => {
+        const k = names[i] ?? String(i);
+        // 'entries' is the table size repeated on every CPU line, the others are per-CPU counters.
+        sums.set(k, k === 'entries' ? parseInt(v, 16) : (sums.get(k) ?? 0) + parseInt(v, 16));
+      });
+  }
+  return { entries: sums.get('entries') ?? NaN, allocs: sums.get('allocs') ?? NaN, forcedGcRuns: sums.get('forced_gc_runs') ?? NaN, tableFulls: sums.get('table_fulls') ?? NaN };
+}
