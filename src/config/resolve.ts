@@ -74,6 +74,9 @@ export function resolve(raw: RawConfig): ResolveOutput {
     r.warn(raw.extensionTok, 'W_NOT_RADVD', 'conditions and policies (conditional RAs, RFC 8475) are a firsthop extension: radvd rejects this file');
   }
   const conditions = resolveConditions(r, raw.conditions);
+  // Conditional RAs exist to put a change on the wire at once: with conditions, triggered RAs
+  // may follow each other as closely as Mobile IPv6 allows (0.03 s, RFC 6275 7.5).
+  r.conditional = raw.conditions.length > 0;
   const interfaces: InterfaceConfig[] = [];
   const seen: Array<{ name: string; line: number }> = [];
   for (const iface of raw.interfaces) {
@@ -143,6 +146,8 @@ class Settings {
 class Resolver {
   readonly errors: Diagnostic[] = [];
   readonly warnings: Diagnostic[] = [];
+  /** The file declares conditions (firsthop extension): MinDelayBetweenRAs may go down to 0.03. */
+  conditional = false;
   /** Condition names used by `if` policies, checked once every condition is known. */
   readonly policyUses: NameUse[] = [];
 
@@ -220,9 +225,10 @@ class Resolver {
       this.error(derivedAt, 'E_MAX_INTERVAL', `MaxRtrAdvInterval ${fmt(max)} must be between ${fmt(maxLower)}${mipNote} and 1800`);
     }
     const minDelay = s.num('interface', 'MinDelayBetweenRAs', ctx);
-    const minDelayLower = mipv6 ? 0.03 : 3;
+    const minDelayLower = mipv6 || this.conditional ? 0.03 : 3;
     if (minDelay < minDelayLower) {
-      this.error(s.opt('MinDelayBetweenRAs')?.valueTok ?? raw.nameTok, 'E_MIN_DELAY', `MinDelayBetweenRAs ${fmt(minDelay)} must be at least ${fmt(minDelayLower)}${mipNote}`);
+      const note = mipNote !== '' ? mipNote : this.conditional ? ' (the minimum with conditions)' : ' (0.03 with conditions or Mobile IPv6 options)';
+      this.error(s.opt('MinDelayBetweenRAs')?.valueTok ?? raw.nameTok, 'E_MIN_DELAY', `MinDelayBetweenRAs ${fmt(minDelay)} must be at least ${fmt(minDelayLower)}${note}`);
     }
 
     // ---- check_iface: header values
