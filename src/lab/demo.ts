@@ -2,11 +2,12 @@
  * `firsthop demo`: scenario S1 (two buildings joined by a private link) on a lab of network
  * namespaces. A default router and a private-link router (a RIO for building 2's prefix,
  * router lifetime 0) advertise on building 1's LAN; the host is a Linux kernel in its own
- * namespace. The demo prints what the host learned, stops the private-link router to show the
- * route withdrawn at once, and removes the lab.
+ * namespace. The demo prints what the host learned; cuts the private link (carrier lost) to show
+ * the route withdrawn at once by a condition, and `firsthop status` explaining it; restores the
+ * link; stops the private-link router (its final RA withdraws the route too); removes the lab.
  */
 import { Lab, addresses, prepareHost, prepareRouter, routes, waitFor, type RouteEntry } from './netns';
-import { startFirsthop } from './firsthop';
+import { FIRSTHOP_MAIN, startFirsthop } from './firsthop';
 
 const GW_CONF = `# Building 1 default router
 interface lan0 {
@@ -26,16 +27,23 @@ interface lan0 {
 };
 `;
 
-const PLR_CONF = `# Private-link router: not a default router, a route to building 2 (scenarios.md S1)
+const PLR_CONF = `# Private-link router: not a default router, a route to building 2 (scenarios.md S1).
+# The route is claimed only while the private link has carrier (conditional RA, RFC 8475).
+condition private-link {
+    link priv0 up;
+};
+
 interface lan0 {
     AdvSendAdvert on;
     AdvDefaultLifetime 0;
     MinRtrAdvInterval 3;
     MaxRtrAdvInterval 10;
+    MinDelayBetweenRAs 0.03;
     route 2001:db8:2::/48 {
         AdvRoutePreference high;
-        AdvRouteLifetime 60;
+        AdvRouteLifetime 360;
         RemoveRoute on;
+        if private-link { AdvRouteLifetime 360; } else { AdvRouteLifetime 0; };
     };
 };
 `;
@@ -87,13 +95,29 @@ export async function runDemo(): Promise<number> {
       return rs.some((r) => r.dst === 'default') && rs.some((r) => r.dst === '2001:db8:2::/48') ? rs : undefined;
     }, { timeoutMs: 15_000, intervalMs: 100 });
     await showHost(lab, 'What the host kernel learned:');
-    process.stdout.write('\n  default route -> gw (router lifetime 1800 s)\n  2001:db8:2::/48 -> plr (RIO, preference high, lifetime 60 s); plr is no default router.\n');
+    process.stdout.write('\n  default route -> gw (router lifetime 1800 s)\n  2001:db8:2::/48 -> plr (RIO, preference high, lifetime 360 s); plr is no default router.\n');
+
+    const hasRoute = async (): Promise<boolean> => (await routes(lab, 'host')).some((r) => r.dst === '2001:db8:2::/48');
+    process.stdout.write('\nCutting the private link (building 2 side goes down: plr loses carrier on priv0).\n');
+    let t0 = Date.now();
+    await lab.linkDown('b2', 'priv0');
+    await waitFor(async () => ((await hasRoute()) ? undefined : true), { timeoutMs: 5000, intervalMs: 5 });
+    process.stdout.write(`  the host dropped 2001:db8:2::/48 after ${Date.now() - t0} ms, instead of keeping it up to 360 s;\n  traffic to building 2 falls back to the default router.\n`);
+    const status = await lab.exec('plr', [process.execPath, FIRSTHOP_MAIN, 'status', '-s', plr.controlPath]);
+    process.stdout.write('\nfirsthop status on plr says why:\n');
+    for (const line of status.stdout.split('\n')) if (/condition|private-link|route 2001|why/.test(line)) process.stdout.write(`  ${line.trim()}\n`);
+
+    process.stdout.write('\nRestoring the private link.\n');
+    t0 = Date.now();
+    await lab.linkUp('b2', 'priv0');
+    await waitFor(async () => ((await hasRoute()) ? true : undefined), { timeoutMs: 5000, intervalMs: 5 });
+    process.stdout.write(`  the host has the route again after ${Date.now() - t0} ms.\n`);
 
     process.stdout.write('\nStopping the private-link router (SIGTERM): its final RA withdraws the route (RemoveRoute on).\n');
-    const t0 = Date.now();
+    t0 = Date.now();
     await plr.stop();
-    await waitFor(async () => ((await routes(lab, 'host')).some((r) => r.dst === '2001:db8:2::/48') ? undefined : true), { timeoutMs: 5000, intervalMs: 20 });
-    process.stdout.write(`  the host dropped 2001:db8:2::/48 after ${Date.now() - t0} ms, instead of waiting up to 60 s.\n`);
+    await waitFor(async () => ((await hasRoute()) ? undefined : true), { timeoutMs: 5000, intervalMs: 5 });
+    process.stdout.write(`  the host dropped 2001:db8:2::/48 after ${Date.now() - t0} ms.\n`);
     await showHost(lab, 'What the host kernel has now:');
     process.stdout.write('\nRemoving the lab.\n');
     return 0;

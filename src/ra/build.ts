@@ -173,11 +173,11 @@ export function buildRa(cfg: InterfaceConfig, snap: InterfaceSnapshot, ctx: Buil
 
   // Prefixes (RFC 4861 4.6.2).
   const items = new Map<string, NdOption>();
+  // Everything the config puts in the RA is live, whatever its lifetime right now (a policy
+  // may have zeroed it): the ledger lingers only what left the config or the interface.
   const live = (key: string, o: NdOption): void => {
     options.push(o);
-    // An item sent with zero lifetimes is already withdrawn: nothing for the ledger to linger.
-    const zero = o.type === 'prefixInformation' ? o.validLifetime === 0 : o.type === 'routeInformation' || o.type === 'rdnss' || o.type === 'dnssl' ? o.lifetime === 0 : false;
-    if (!zero) items.set(key, o);
+    items.set(key, o);
   };
   for (const p of cfg.prefixes) {
     for (const { prefix, length } of expandPrefix(p, snap)) {

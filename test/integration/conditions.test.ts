@@ -82,6 +82,8 @@ describePrivileged('conditional RAs: one router, two ISPs (S2, RFC 8475 3.2.1)',
     const ra = await rdisc6(lab!, 'host', 'h0');
     const rdnss = Object.fromEntries(ra.rdnss.map((r) => [r.servers.join(','), r.lifetime]));
     assert.deepEqual(rdnss, { '2001:db8:1::53': 0, '2001:db8:2::53': 1800 });
+    assert.equal(ra.rdnss.length, 2, 'each RDNSS once (a zeroed one is not also lingering)');
+    assert.deepEqual(ra.prefixes.map((p) => [p.prefix, p.preferredLifetime]), [['2001:db8:1:1::', 0], ['2001:db8:2:1::', 604800], ['fd00:1:2:3::', 14400]]);
     assert.ok(ms < 1000, `host saw it after ${ms} ms`);
   });
 

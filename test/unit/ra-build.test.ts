@@ -145,3 +145,14 @@ test('lingering withdrawn items are not among the live items (regression: the se
   assert.equal(ledger.update(buildRa(after, snap(), ctx()).items, second.items, T0 + 1, 'again'), false);
   assert.equal(ledger.active(T0 + 1).length, 1);
 });
+
+test('a route zeroed by a policy is live, not withdrawn: it appears once (regression: a duplicate RIO)', () => {
+  const cfg = ifaceConfig({ routes: [route('2001:db8:2::', 48, { advRouteLifetime: 360 })] });
+  const overrides = new Map([['route 2001:db8:2::/48 lifetime', { value: 0, why: 'condition private-link is down' }]]);
+  const ledger = new WithdrawalLedger();
+  const before = buildRa(cfg, snap(), ctx()).items;
+  const zeroed = buildRa(cfg, snap(), ctx({ overrides }));
+  assert.equal(ledger.update(before, zeroed.items, T0, 'condition'), false);
+  const again = buildRa(cfg, snap(), ctx({ overrides, withdrawals: ledger.active(T0) }));
+  assert.deepEqual(again.ra.options.filter((o) => o.type === 'routeInformation').map((o) => (o as RouteInformationOption).lifetime), [0]);
+});
