@@ -25,18 +25,28 @@ function fast(conf: string, damping = 'damping { HoldDown 2; };'): string {
   return conf.replace(/AdvSendAdvert on;/g, 'AdvSendAdvert on;\n    MinDelayBetweenRAs 0.03;').replace(/damping on;/g, damping);
 }
 
-/** router: lan0 to the host's h0, wan-a to ispa, wan-b to ispb. */
-async function uplinkLab(lab: Lab): Promise<void> {
-  for (const n of ['router', 'host', 'ispa', 'ispb']) await lab.addNamespace(n);
-  await lab.addVeth('router', 'lan0', 'host', 'h0', { up: false });
-  await lab.addVeth('router', 'wan-a', 'ispa', 'up0');
-  await lab.addVeth('router', 'wan-b', 'ispb', 'up0');
-  await prepareHost(lab, 'host', 'h0');
-  await prepareRouter(lab, 'router', 'lan0');
-  await lab.linkUp('router', 'lan0');
-  await lab.linkUp('host', 'h0');
-  await waitLinkLocal(lab, 'router', 'lan0');
+/**
+ * A router namespace whose lan0 faces a host's h0 (prepared to take RAs), plus uplinks:
+ * veths from the router to other namespaces, up.
+ */
+async function lan(lab: Lab, router: string, host: string, uplinks: ReadonlyArray<readonly [string, string, string]>): Promise<void> {
+  const made = new Set<string>();
+  for (const ns of [router, host, ...uplinks.map((u) => u[1])]) {
+    if (made.has(ns)) continue;
+    made.add(ns);
+    await lab.addNamespace(ns);
+  }
+  await lab.addVeth(router, 'lan0', host, 'h0', { up: false });
+  for (const [ifname, peer, peerIf] of uplinks) await lab.addVeth(router, ifname, peer, peerIf);
+  await prepareHost(lab, host, 'h0');
+  await prepareRouter(lab, router, 'lan0');
+  await lab.linkUp(router, 'lan0');
+  await lab.linkUp(host, 'h0');
+  await waitLinkLocal(lab, router, 'lan0');
 }
+
+/** router: lan0 to the host's h0, wan-a to ispa, wan-b to ispb. */
+const uplinkLab = (lab: Lab): Promise<void> => lan(lab, 'router', 'host', [['wan-a', 'ispa', 'up0'], ['wan-b', 'ispb', 'up0']]);
 
 async function preferred(lab: Lab, start: string): Promise<{ preferred: number; valid: number } | undefined> {
   const a = (await addresses(lab, 'host', 'h0')).find((x) => x.address.startsWith(start));
@@ -178,13 +188,7 @@ describePrivileged('conditional RAs: private link (S1), manual condition, flappi
   });
 
   it('S1: private-link carrier lost: the host drops the RIO route at once, not after its lifetime', async () => {
-    for (const n of ['plr', 'h1', 'b2']) await lab!.addNamespace(n);
-    await lab!.addVeth('plr', 'lan0', 'h1', 'h0', { up: false });
-    await lab!.addVeth('plr', 'priv0', 'b2', 'priv0');
-    await prepareHost(lab!, 'h1', 'h0');
-    await lab!.linkUp('plr', 'lan0');
-    await lab!.linkUp('h1', 'h0');
-    await waitLinkLocal(lab!, 'plr', 'lan0');
+    await lan(lab!, 'plr', 'h1', [['priv0', 'b2', 'priv0']]);
     const conf = fast(example('s1-private-link.conf')).replace('MinRtrAdvInterval 30;', 'MinRtrAdvInterval 3;').replace('MaxRtrAdvInterval 120;', 'MaxRtrAdvInterval 10;');
     const fh = await startFirsthop(lab!, 'plr', conf, { name: 's1' });
     const [rio] = await waitFor(() => routes(lab!, 'h1', { dst: '2001:db8:2::/48' }), { timeoutMs: 10_000, what: 'RIO route' });
@@ -201,13 +205,7 @@ describePrivileged('conditional RAs: private link (S1), manual condition, flappi
   });
 
   it('a manual condition flipped from the CLI drains the router (router lifetime 0) and back', async () => {
-    for (const n of ['mr', 'mh']) await lab!.addNamespace(n);
-    await lab!.addVeth('mr', 'lan0', 'mh', 'h0', { up: false });
-    await lab!.addVeth('mr', 'wan-a', 'mh', 'dummy0');
-    await prepareHost(lab!, 'mh', 'h0');
-    await lab!.linkUp('mr', 'lan0');
-    await lab!.linkUp('mh', 'h0');
-    await waitLinkLocal(lab!, 'mr', 'lan0');
+    await lan(lab!, 'mr', 'mh', [['wan-a', 'mh', 'dummy0']]);
     const fh = await startFirsthop(lab!, 'mr', fast(example('s6-flapping-uplink.conf')), { name: 'manual' });
     await waitFor(() => defaultRoutes(lab!, 'mh'), { timeoutMs: 10_000, what: 'default route' });
     const set = await run(process.execPath, [FIRSTHOP_MAIN, 'condition', 'set', 'maintenance', 'up', '-s', fh.controlPath]);
@@ -222,13 +220,7 @@ describePrivileged('conditional RAs: private link (S1), manual condition, flappi
   });
 
   it('S6: an uplink flapping every second for 20 s keeps the primary prefix deprecated until it has been stable', async () => {
-    for (const n of ['fr', 'fh', 'fi']) await lab!.addNamespace(n);
-    await lab!.addVeth('fr', 'lan0', 'fh', 'h0', { up: false });
-    await lab!.addVeth('fr', 'wan-a', 'fi', 'up0');
-    await prepareHost(lab!, 'fh', 'h0');
-    await lab!.linkUp('fr', 'lan0');
-    await lab!.linkUp('fh', 'h0');
-    await waitLinkLocal(lab!, 'fr', 'lan0');
+    await lan(lab!, 'fr', 'fh', [['wan-a', 'fi', 'up0']]);
     const conf = fast(example('s6-flapping-uplink.conf')).replace('HoldDown 10;', 'HoldDown 2;').replace('HalfLife 30;', 'HalfLife 4;').replace('MaxSuppress 300;', 'MaxSuppress 60;');
     const fh = await startFirsthop(lab!, 'fr', conf, { name: 's6' });
     const pref = async (): Promise<number | undefined> => (await addresses(lab!, 'fh', 'h0')).find((a) => a.address.startsWith('2001:db8:1:1:'))?.preferredLft;
