@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Capture, cleanupStale, Lab } from '../src/lab/netns';
+import { Capture, cleanupStale, Lab, run } from '../src/lab/netns';
 
 /** Clock ticks per second for /proc/PID/stat (sysconf(_SC_CLK_TCK); 100 on every Linux port we run on). */
 export const CLK_TCK = (() => {
@@ -302,3 +302,75 @@ export function ndiscCache(): { entries: number; allocs: number; forcedGcRuns: n
   }
   return { entries: sums.get('entries') ?? NaN, allocs: sums.get('allocs') ?? NaN, forcedGcRuns: sums.get('forced_gc_runs') ?? NaN, tableFulls: sums.get('table_fulls') ?? NaN };
 }
+
+/** radvd.conf with one interface block per r<i>: the intervals given, prefix 2001:db8:<i hex>::/64, one RDNSS. */
+export function fanConfig(count: number, minInterval: number, maxInterval: number): string {
+  const blocks: string[] = [];
+  for (let i = 0; i < count; i++) {
+    blocks.push(`interface r${i} {
+    AdvSendAdvert on;
+    MinRtrAdvInterval ${minInterval};
+    MaxRtrAdvInterval ${maxInterval};
+    prefix 2001:db8:${i.toString(16)}::/64 {
+    };
+    RDNSS 2001:db8::53 {
+    };
+};
+`);
+  }
+  return blocks.join('');
+}
+
+/**
+ * A router namespace and a host namespace joined by COUNT veth pairs r0..r<COUNT-1> (router) /
+ * h0..h<COUNT-1> (host), created with `ip -n NS -batch` and brought up; resolves once every
+ * router side has a usable link-local address (the lab disables DAD). The router has
+ * forwarding on and accept_ra off. The host side is a passive tap: IPv6 disabled on every
+ * host interface except those listed in `hostIpv6` (see bench/scale.ts for why).
+ */
+export async function vethFan(lab: Lab, count: number, opts: { hostIpv6?: readonly string[] } = {}): Promise<{ router: string; host: string }> {
+  const router = await lab.addNamespace('router');
+  const host = await lab.addNamespace('host');
+  // Router: forwarding on (no RSs from it, all-routers joined by the kernel), no RA processing.
+  await lab.sysctls('router', {
+    'net.ipv6.conf.all.forwarding': 1,
+    'net.ipv6.conf.default.forwarding': 1,
+    'net.ipv6.conf.all.accept_ra': 0,
+    'net.ipv6.conf.default.accept_ra': 0,
+  });
+  await lab.sysctls('host', { 'net.ipv6.conf.all.disable_ipv6': 1, 'net.ipv6.conf.default.disable_ipv6': 1 });
+  const dir = lab.dir();
+  const add: string[] = [];
+  const upR: string[] = [];
+  const upH: string[] = [];
+  for (let i = 0; i < count; i++) {
+    add.push(`link add r${i} type veth peer name h${i} netns ${host}`);
+    upR.push(`link set r${i} up`);
+    upH.push(`link set h${i} up`);
+  }
+  writeFileSync(join(dir, 'add.batch'), `${add.join('\n')}\n`);
+  writeFileSync(join(dir, 'up-router.batch'), `${upR.join('\n')}\n`);
+  writeFileSync(join(dir, 'up-host.batch'), `${upH.join('\n')}\n`);
+  const t = Date.now();
+  await run(['ip', '-n', router, '-batch', join(dir, 'add.batch')], { check: true, timeoutMs: 300_000 });
+  await run(['ip', '-n', host, '-batch', join(dir, 'up-host.batch')], { check: true, timeoutMs: 300_000 });
+  await run(['ip', '-n', router, '-batch', join(dir, 'up-router.batch')], { check: true, timeoutMs: 300_000 });
+  log(`created ${count} veth pairs in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  // Wait until every router interface has a usable link-local address (DAD is off in the lab).
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const r = await run(['ip', '-n', router, '-6', '-o', 'addr', 'show', 'scope', 'link'], { check: true, maxBuffer: 64 * 1024 * 1024 });
+    const ready = new Set<string>();
+    for (const line of r.stdout.split('\n')) {
+      const m = /^\d+:\s+(r\d+)\s+inet6\s+fe80::\S+\s+scope link(.*)$/.exec(line);
+      if (m && !/tentative|dadfailed/.test(m[2] ?? '')) ready.add(m[1]!);
+    }
+    if (ready.size >= count) break;
+    if (Date.now() > deadline) throw new Error(`only ${ready.size}/${count} router interfaces have a link-local address after 120 s`);
+    await sleep(500);
+  }
+  log(`all ${count} router interfaces have link-local addresses after ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  for (const ifname of opts.hostIpv6 ?? []) await lab.sysctl('host', `net.ipv6.conf.${ifname}.disable_ipv6`, 0);
+  return { router, host };
+}
+

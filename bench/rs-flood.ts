@@ -18,15 +18,21 @@
  * The host interface has accept_ra=0: the host is the attacker and its kernel should not
  * spend the 2 shared CPUs on processing whatever RAs come back (the capture sees them anyway).
  *
- *   npm run build && node dist/bench/rs-flood.js [--rate 10000] [--duration 20]
+ * With --interfaces N (N > 1) the router advertises on N interfaces (bench/scale.ts's
+ * topology and config: r0..rN-1, host sides as passive taps except h0, the flooding host),
+ * the flood hits r0 only, and the daemons get 20 s to settle before the idle baseline
+ * (radvd needs ~15 s to set up 1,000 interfaces). The daemons' CPU then includes their
+ * periodic RAs on every interface; the idle baseline shows that share.
  *
- * Writes bench/results/rs-flood.json.
+ *   npm run build && node dist/bench/rs-flood.js [--rate 10000] [--duration 20] [--interfaces N]
+ *
+ * Writes bench/results/rs-flood.json (rs-flood-<N>ifaces.json with --interfaces N).
  */
 import { join } from 'node:path';
 import { capture, linkInfo, realtimeMicros, routerHostPair, startRadvd, waitLinkLocal, RA_FILTER, type Capture, type Lab, type RouterHost } from '../src/lab/netns';
 import { startFirsthop } from '../src/lab/firsthop';
 import { confKey } from '../src/lab/inspect';
-import { cpuSample, fmt, log, machineInfo, memSample, raw6Sockets, runBench, sleep, snmp6, socketInodes, table, writeResult, type MemSample } from './common';
+import { cpuSample, fanConfig, fmt, vethFan, log, machineInfo, memSample, raw6Sockets, runBench, sleep, snmp6, socketInodes, table, writeResult, type MemSample } from './common';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);
@@ -35,12 +41,15 @@ function arg(name: string, dflt: number): number {
 
 const RATE = arg('--rate', 10_000);
 const DURATION_S = arg('--duration', 20);
+const INTERFACES = arg('--interfaces', 1);
+const SETTLE_S = INTERFACES > 1 ? 20 : 0;
 const PRE_S = 6;
 const POST_S = 4;
 const MIN_INTERVAL = 3;
 const MAX_INTERVAL = 4;
 
 function config(ifname: string): string {
+  if (INTERFACES > 1) return fanConfig(INTERFACES, MIN_INTERVAL, MAX_INTERVAL);
   return `interface ${ifname} {
     AdvSendAdvert on;
     MinRtrAdvInterval ${MIN_INTERVAL};
@@ -81,6 +90,8 @@ interface FloodResult {
   cpuFloodPct: number;
   /** CPU in the PRE seconds before the flood (idle baseline), ms. */
   cpuIdleMs: number;
+  /** Flood CPU minus the idle rate over the flood's duration: what the flood itself cost, ms. */
+  cpuFloodNetMs: number;
   rssBeforeKb: number;
   rssMaxKb: number;
   rssAfterKb: number;
@@ -120,6 +131,7 @@ async function flood(lab: Lab, pair: RouterHost, cap: Capture, daemon: DaemonNam
   const inodes = socketInodes(pid);
   const daemonDrops = async (): Promise<number> => (await raw6Sockets(lab, 'router')).filter((s) => s.protocol === 58 && inodes.has(s.inode)).reduce((a, s) => a + s.drops, 0);
 
+  if (SETTLE_S > 0) await sleep(SETTLE_S * 1000);
   const idle0 = cpuSample(pid);
   await sleep(PRE_S * 1000);
   const cpu0 = cpuSample(pid);
@@ -198,7 +210,8 @@ async function flood(lab: Lab, pair: RouterHost, cap: Capture, daemon: DaemonNam
     stimeFloodMs: cpu1.stimeMs - cpu0.stimeMs,
     schedFloodMs: cpu1.schedMs - cpu0.schedMs,
     cpuFloodPct: (cpuFloodMs / 1000 / floodS) * 100,
-    cpuIdleMs: cpu0.cpuMs - idle0.cpuMs,
+    cpuIdleMs: cpu0.schedMs - idle0.schedMs,
+    cpuFloodNetMs: cpu1.schedMs - cpu0.schedMs - ((cpu0.schedMs - idle0.schedMs) / PRE_S) * floodS,
     rssBeforeKb: mem0.vmRssKb,
     rssMaxKb: Math.max(...mems.map((m) => m.vmRssKb), mem1.vmRssKb),
     rssAfterKb: mem1.vmRssKb,
@@ -223,7 +236,13 @@ async function flood(lab: Lab, pair: RouterHost, cap: Capture, daemon: DaemonNam
 void runBench('rs-flood', async (lab) => {
   const machine = machineInfo();
   log(`rs-flood: ${RATE} RS/s for ${DURATION_S} s, on ${machine.cpuModel} x${machine.nproc}, kernel ${machine.kernel}, node ${machine.node}, radvd ${machine.radvd}`);
-  const pair = await routerHostPair(lab);
+  let pair: RouterHost;
+  if (INTERFACES > 1) {
+    const fan = await vethFan(lab, INTERFACES, { hostIpv6: ['h0'] });
+    pair = { router: fan.router, host: fan.host, routerIf: 'r0', hostIf: 'h0' };
+  } else {
+    pair = await routerHostPair(lab);
+  }
   await lab.sysctl('host', confKey(pair.hostIf, 'accept_ra'), 0);
   const hostLL = await waitLinkLocal(lab, 'host', pair.hostIf);
   const hl = await linkInfo(lab, 'host', pair.hostIf);
@@ -244,7 +263,9 @@ void runBench('rs-flood', async (lab) => {
     row('RS dropped at the daemon socket (rcvbuf full)', (r) => r.rsDroppedAtDaemonSocket),
     row('daemon CPU during flood, ms (utime+stime)', (r) => `${fmt(r.cpuFloodMs, 0)} (${fmt(r.utimeFloodMs, 0)}+${fmt(r.stimeFloodMs, 0)})`),
     row('daemon CPU during flood, % of one core', (r) => fmt(r.cpuFloodPct, 1)),
-    row('daemon CPU idle (6 s before), ms', (r) => fmt(r.cpuIdleMs, 0)),
+    row(`daemon CPU idle (${PRE_S} s before), ms`, (r) => fmt(r.cpuIdleMs, 0)),
+    row('flood CPU net of idle, ms', (r) => fmt(r.cpuFloodNetMs, 0)),
+    row('flood CPU net per RS received, us', (r) => fmt((r.cpuFloodNetMs * 1000) / r.rsReceivedByKernel, 1)),
     row('VmRSS before / max during / after (MiB)', (r) => `${fmt(r.rssBeforeKb / 1024)} / ${fmt(r.rssMaxKb / 1024)} / ${fmt(r.rssAfterKb / 1024)}`),
     row('VmHWM (MiB)', (r) => fmt(r.hwmKb / 1024)),
     row('RAs sent during flood (snmp6)', (r) => r.rasSentKernel),
@@ -253,16 +274,17 @@ void runBench('rs-flood', async (lab) => {
     row('multicast gaps min / max (s)', (r) => `${fmt(r.multicastGapMin, 2)} / ${fmt(r.multicastGapMax, 2)}`),
     row('multicast gaps outside [3, 4] s', (r) => `${r.multicastGapsOutside}/${r.multicastGaps.length}`),
   ];
-  process.stdout.write(`\nrs-flood: ${RATE} RS/s target for ${DURATION_S} s (MinRtrAdvInterval ${MIN_INTERVAL}, MaxRtrAdvInterval ${MAX_INTERVAL})\n${table(['', 'firsthop', 'radvd 2.19'], rows)}\n`);
+  process.stdout.write(`\nrs-flood: ${RATE} RS/s target for ${DURATION_S} s at r0 of ${INTERFACES} advertising interface(s) (MinRtrAdvInterval ${MIN_INTERVAL}, MaxRtrAdvInterval ${MAX_INTERVAL})\n${table(['', 'firsthop', 'radvd 2.19'], rows)}\n`);
   process.stdout.write(`\nmulticast gaps (s): firsthop ${fh.multicastGaps.map((g) => fmt(g, 2)).join(' ')}; radvd ${rv.multicastGaps.map((g) => fmt(g, 2)).join(' ')}\n`);
   for (const r of results) if (r.logWarnings.length) process.stdout.write(`\n${r.daemon} log warnings:\n  ${r.logWarnings.join('\n  ')}\n`);
-  const path = writeResult('rs-flood', {
+  const path = writeResult(INTERFACES > 1 ? `rs-flood-${INTERFACES}ifaces` : 'rs-flood', {
     benchmark: 'rs-flood',
+    interfaces: INTERFACES,
     date: new Date().toISOString(),
     machine,
     rate: RATE,
     durationS: DURATION_S,
-    config: config(pair.routerIf),
+    config: INTERFACES > 1 ? fanConfig(1, MIN_INTERVAL, MAX_INTERVAL) + `... (${INTERFACES} blocks)\n` : config(pair.routerIf),
     hostAcceptRa: 0,
     results,
   });
