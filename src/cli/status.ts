@@ -58,29 +58,18 @@ function renderInterface(i: InterfaceStatus, now: number): string[] {
   return out;
 }
 
-interface ConditionLike {
-  name: string;
-  description?: string;
-  effective?: boolean;
-  raw?: boolean;
-  since?: number;
-  flaps?: number;
-  penalty?: number;
-  suppressed?: boolean;
-  suppressedUntil?: number;
-  holdDownUntil?: number;
-}
 
 export function renderStatus(s: DaemonStatus): string {
   const out: string[] = [`firsthop ${s.version}, pid ${s.pid}, up ${ago(s.now - s.startedAt).replace(' ago', '')}, config ${s.configPath}`];
-  const conds = s.conditions as ConditionLike[];
+  const conds = s.conditions;
   if (conds.length > 0) {
     out.push('', 'conditions:');
     for (const c of conds) {
       const parts = [`${c.name}: ${c.effective ? 'up' : 'down'}`];
-      if (c.raw !== undefined && c.raw !== c.effective) parts.push(`(raw ${c.raw ? 'up' : 'down'})`);
-      if (c.description !== undefined) parts.push(`[${c.description}]`);
-      if (c.since !== undefined) parts.push(`since ${new Date(c.since).toISOString()} (${ago(s.now - c.since)})`);
+      if (c.raw !== c.effective) parts.push(`(raw ${c.raw ? 'up' : 'down'})`);
+      if (c.pending) parts.push('(probe pending)');
+      parts.push(`[${c.description}]`);
+      parts.push(`since ${new Date(c.since).toISOString()} (${ago(s.now - c.since)})`);
       if (c.flaps) parts.push(`flaps ${c.flaps}`);
       if (c.penalty) parts.push(`penalty ${Math.round(c.penalty)}`);
       if (c.suppressed) parts.push(`suppressed until ${c.suppressedUntil !== undefined ? new Date(c.suppressedUntil).toISOString() : '?'}`);

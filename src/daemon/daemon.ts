@@ -17,7 +17,10 @@ import { validateReceived, DropCounters } from '../wire';
 import { ICMP6, type RouterAdvertisement } from '../wire/types';
 import { checkConsistency } from './consistency';
 import { ControlError } from '../control/server';
-import type { Override, Reason } from '../ra/build';
+import type { Reason } from '../ra/build';
+import { ConditionEngine, ConditionError } from '../conditions/engine';
+import type { ConditionStatus } from '../conditions/types';
+import { IcmpProbeFactory } from '../conditions/probe';
 import type { SentRecord } from '../iface/runtime';
 import type { AdvertiserStats } from '../iface/advertiser';
 import type { Withdrawal } from '../ra/withdrawals';
@@ -37,8 +40,6 @@ export interface DaemonOptions {
   readonly log: Logger;
   readonly clock?: Clock;
   readonly random?: () => number;
-  /** Overrides from the condition engine, by interface name. */
-  readonly overrides?: (iface: string) => ReadonlyMap<string, Override>;
   /** The state file (withdrawn prefixes survive a restart); undefined: none. */
   readonly statePath?: string;
 }
@@ -67,7 +68,7 @@ export interface DaemonStatus {
   readonly now: number;
   readonly configPath: string;
   readonly interfaces: readonly InterfaceStatus[];
-  readonly conditions: readonly unknown[];
+  readonly conditions: readonly ConditionStatus[];
   readonly counters: DaemonCounters;
   readonly drops: Record<string, number>;
 }
@@ -89,6 +90,8 @@ export class Daemon {
   private socket: Icmp6Socket | undefined;
   private readonly runtimes = new Map<string, InterfaceRuntime>();
   private unsubscribe: (() => void) | undefined;
+  private engine: ConditionEngine | undefined;
+  private probes: IcmpProbeFactory | undefined;
   readonly drops = new DropCounters();
   readonly counters: DaemonCounters = { packetsReceived: 0, rsReceived: 0, raReceived: 0, raInconsistent: 0, reloads: 0, reloadFailures: 0 };
   private readonly clock: Clock;
@@ -123,6 +126,24 @@ export class Daemon {
     this.socket = this.opts.backend.openIcmp6({ types: [ICMP6.RouterSolicitation, ICMP6.RouterAdvertisement] });
     this.socket.onPacket((p) => this.onPacket(p));
     this.unsubscribe = this.net.on((e) => this.onNetEvent(e));
+    // Conditions are evaluated from the full dump NetState holds before any RA is built.
+    this.probes = new IcmpProbeFactory({ backend: this.opts.backend, clock: this.clock, net: this.net, log: this.opts.log });
+    try {
+      this.engine = new ConditionEngine({
+        conditions: config.conditions ?? [],
+        net: this.net,
+        clock: this.clock,
+        log: this.opts.log,
+        probes: this.probes,
+        interfaces: config.interfaces,
+      });
+    } catch (e) {
+      this.stop(false);
+      if (e instanceof ConditionError) throw new ConfigError([`${config.file}: error: ${e.message}`]);
+      throw e;
+    }
+    this.engine.start();
+    this.engine.onChange((names) => this.recompute(`condition ${names.join(', ')} changed`));
     this.apply(config);
     this.saved = undefined; // taken over by the runtimes
   }
@@ -146,7 +167,7 @@ export class Daemon {
       socket: this.socket!,
       net: this.net!,
       log: this.opts.log,
-      ...(this.opts.overrides !== undefined ? { overrides: this.opts.overrides } : {}),
+      overrides: (cfg: InterfaceConfig) => this.engine?.overridesFor(cfg) ?? new Map(),
       stateChanged: () => this.scheduleSave(),
     };
   }
@@ -226,6 +247,15 @@ export class Daemon {
       this.opts.log.error('reload rejected; the running configuration stays in force');
       return false;
     }
+    try {
+      // Conditions whose name and definition are unchanged keep their state (and damping).
+      this.engine?.reconfigure(config.conditions ?? [], config.interfaces);
+    } catch (e) {
+      this.counters.reloadFailures++;
+      this.opts.log.error(`${this.opts.configPath}: error: ${(e as Error).message}`);
+      this.opts.log.error('reload rejected; the running configuration stays in force');
+      return false;
+    }
     this.apply(config);
     this.opts.log.info(`reloaded ${this.opts.configPath}`);
     return true;
@@ -257,20 +287,29 @@ export class Daemon {
           withdrawn: rt.ledger.active(now),
         };
       }),
-      conditions: this.conditionStatus?.() ?? [],
+      conditions: this.engine?.status() ?? [],
       counters: { ...this.counters },
       drops: this.drops.snapshot(),
     };
   }
 
   /** `firsthop condition set`: flip a manual condition. */
-  setCondition(name: string, value: boolean): unknown {
-    void value;
-    throw new ControlError(`no condition named ${name}`, 'E_UNKNOWN_CONDITION');
+  setCondition(name: string, value: boolean): ConditionStatus | undefined {
+    if (this.engine === undefined) throw new ControlError('the daemon is not running', 'E_NOT_RUNNING');
+    try {
+      this.engine.setManual(name, value);
+    } catch (e) {
+      if (e instanceof ConditionError) throw new ControlError(e.message, e.code);
+      throw e;
+    }
+    this.opts.log.info(`condition ${name} set ${value ? 'up' : 'down'} by the operator`);
+    return this.engine.status().find((c) => c.name === name);
   }
 
-  /** Set by whoever owns the condition engine, for status. */
-  conditionStatus: (() => readonly unknown[]) | undefined;
+  /** The condition engine, for tests and the VRRP work. */
+  get conditions(): ConditionEngine | undefined {
+    return this.engine;
+  }
 
   /** SIGUSR1: DecrementLifetimes start again from the configured values. */
   resetDecrement(): void {
@@ -352,6 +391,8 @@ export class Daemon {
     if (this.socket !== undefined) this.saveNow();
     for (const rt of this.runtimes.values()) rt.stop(final && rt.config.removeAdvOnExit);
     this.runtimes.clear();
+    this.engine?.stop();
+    this.engine = undefined;
     this.unsubscribe?.();
     this.socket?.close();
     this.net?.close();

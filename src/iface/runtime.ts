@@ -30,7 +30,7 @@ export interface RuntimeDeps {
   readonly net: NetStateView;
   readonly log: Logger;
   /** Lifetime overrides from the condition engine, by builder field. */
-  readonly overrides?: (iface: string) => ReadonlyMap<string, Override>;
+  readonly overrides?: (iface: InterfaceConfig) => ReadonlyMap<string, Override>;
   /** What is advertised or withdrawn changed: the state file should be written. */
   readonly stateChanged?: () => void;
 }
@@ -165,7 +165,7 @@ export class InterfaceRuntime {
       decrementBase: this.decrementBase,
       ceasing,
       withdrawals: this.ledger.active(now),
-      overrides: this.deps.overrides?.(this.cfg.name) ?? new Map(),
+      overrides: this.deps.overrides?.(this.cfg) ?? new Map(),
     });
   }
 

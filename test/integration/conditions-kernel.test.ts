@@ -13,7 +13,7 @@ import { Lab, waitFor } from '../../src/lab/netns';
 import { NetState } from '../../src/netlink/state';
 import { linuxBackend } from '../../src/sys/linux';
 import { describePrivileged } from '../helpers/privileged';
-import { cond } from './conditions-support';
+import { cond } from '../unit/conditions-support';
 
 describePrivileged('conditions on the real kernel', { timeout: 60_000 }, () => {
   it('link and route conditions follow a veth; an echo probe to ::1 follows lo', async (t) => {
