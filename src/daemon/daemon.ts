@@ -98,6 +98,8 @@ export class Daemon {
   private readonly random: () => number;
   readonly startedAt: number;
   private saved: StateFile | undefined;
+  /** Started completely: only then does stop() write the state file (a failed start must not clobber it). */
+  private running = false;
   private saveTimer: TimerHandle | undefined;
 
   constructor(private readonly opts: DaemonOptions) {
@@ -146,6 +148,7 @@ export class Daemon {
     this.engine.onChange((names) => this.recompute(`condition ${names.join(', ')} changed`));
     this.apply(config);
     this.saved = undefined; // taken over by the runtimes
+    this.running = true;
   }
 
   get netState(): NetStateView | undefined {
@@ -388,7 +391,8 @@ export class Daemon {
   stop(final = true): void {
     if (this.saveTimer !== undefined) this.clock.clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
-    if (this.socket !== undefined) this.saveNow();
+    if (this.running) this.saveNow();
+    this.running = false;
     for (const rt of this.runtimes.values()) rt.stop(final && rt.config.removeAdvOnExit);
     this.runtimes.clear();
     this.engine?.stop();
