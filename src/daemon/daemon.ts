@@ -324,28 +324,41 @@ export class Daemon {
     for (const rt of this.runtimes.values()) if (iface === undefined || rt.name === iface) rt.recompute(why);
   }
 
+  /**
+   * Only the runtimes an event concerns are refreshed: the interface itself (by name, or by
+   * ifindex when it was renamed or removed) and those taking prefixes from it (Base6Interface).
+   * With a thousand interfaces, refreshing all of them on every event costs a million RA builds
+   * at start-up.
+   */
   private onNetEvent(e: NetEvent): void {
     switch (e.kind) {
-      case 'link':
-      case 'linkRemoved':
       case 'resync':
         for (const rt of this.runtimes.values()) rt.refresh();
         break;
-      case 'address':
-      case 'addressRemoved': {
-        for (const rt of this.runtimes.values()) {
-          const base6 = rt.config.prefixes.some((p) => p.base6Interface !== undefined);
-          if (rt.ifindex === e.address.ifindex || base6) rt.refresh();
-        }
+      case 'link':
+      case 'linkRemoved':
+        this.refreshFor(e.link.name, e.link.ifindex);
+        if (e.kind === 'link' && e.previous !== undefined && e.previous.name !== e.link.name) this.refreshFor(e.previous.name, e.link.ifindex);
         break;
-      }
+      case 'address':
+      case 'addressRemoved':
+        this.refreshFor(this.net?.link(e.address.ifindex)?.name, e.address.ifindex);
+        break;
       case 'route':
       case 'routeRemoved':
-        break;
+        break; // routes matter to conditions only, and the engine has its own subscription
       default: {
         const never: never = e;
         void never;
       }
+    }
+  }
+
+  private refreshFor(name: string | undefined, ifindex: number): void {
+    for (const rt of this.runtimes.values()) {
+      const own = rt.name === name || rt.ifindex === ifindex;
+      const base6 = name !== undefined && rt.config.prefixes.some((p) => p.base6Interface === name);
+      if (own || base6) rt.refresh();
     }
   }
 
