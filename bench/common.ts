@@ -374,3 +374,29 @@ export async function vethFan(lab: Lab, count: number, opts: { hostIpv6?: readon
   return { router, host };
 }
 
+
+/**
+ * The most frequent kinds of line in a daemon log: timestamps, pids, numbers, addresses and
+ * interface names replaced by placeholders, counted. Shows what a daemon complained about
+ * (e.g. radvd's sendmsg errors) without storing megabytes of log.
+ */
+export function logPatterns(text: string, top = 12): { count: number; pattern: string }[] {
+  const counts = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const key = line
+      .replace(/^\[[^\]]*\]\s*/, '') // radvd: [Nov 25 08:22:02]
+      .replace(/^\d{4}-\d\d-\d\dT\S+\s*/, '') // firsthop: ISO timestamp
+      .replace(/\(\d+\)|\[\d+\]/g, '(PID)')
+      .replace(/\/tmp\/\S+/g, 'FILE')
+      .replace(/\b[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7}(\/\d+)?/gi, 'ADDR')
+      .replace(/\b[rh]\d+\b/g, 'IF')
+      .replace(/\d+(\.\d+)?/g, 'N')
+      .slice(0, 160);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([pattern, count]) => ({ count, pattern }));
+}

@@ -32,7 +32,7 @@ import { join } from 'node:path';
 import { capture, linkInfo, realtimeMicros, routerHostPair, startRadvd, waitLinkLocal, RA_FILTER, type Capture, type Lab, type RouterHost } from '../src/lab/netns';
 import { startFirsthop } from '../src/lab/firsthop';
 import { confKey } from '../src/lab/inspect';
-import { cpuSample, fanConfig, fmt, vethFan, log, machineInfo, memSample, raw6Sockets, runBench, sleep, snmp6, socketInodes, table, writeResult, type MemSample } from './common';
+import { cpuSample, fanConfig, logPatterns, fmt, vethFan, log, machineInfo, memSample, raw6Sockets, runBench, sleep, snmp6, socketInodes, table, writeResult, type MemSample } from './common';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);
@@ -109,6 +109,8 @@ interface FloodResult {
   /** Unicast answers per second of the flood. */
   unicastPerSecond: number[];
   logWarnings: string[];
+  /** Most frequent kinds of log line (see logPatterns). */
+  logSummary: { count: number; pattern: string }[];
 }
 
 async function flood(lab: Lab, pair: RouterHost, cap: Capture, daemon: DaemonName, hostLL: string, hostMac: string, hostIfindex: number): Promise<FloodResult> {
@@ -128,8 +130,13 @@ async function flood(lab: Lab, pair: RouterHost, cap: Capture, daemon: DaemonNam
     logText = () => h.log();
     stop = () => h.stop();
   }
-  const inodes = socketInodes(pid);
-  const daemonDrops = async (): Promise<number> => (await raw6Sockets(lab, 'router')).filter((s) => s.protocol === 58 && inodes.has(s.inode)).reduce((a, s) => a + s.drops, 0);
+  // The daemon's ICMPv6 raw sockets: /proc/net/raw6 rows whose inode the daemon holds as an fd.
+  // NaN when none is found, so that a failed match never reads as "no drops".
+  const daemonDrops = async (): Promise<number> => {
+    const inodes = socketInodes(pid);
+    const mine = (await raw6Sockets(lab, 'router')).filter((s) => s.protocol === 58 && inodes.has(s.inode));
+    return mine.length === 0 ? NaN : mine.reduce((a, s) => a + s.drops, 0);
+  };
 
   if (SETTLE_S > 0) await sleep(SETTLE_S * 1000);
   const idle0 = cpuSample(pid);
@@ -228,8 +235,9 @@ async function flood(lab: Lab, pair: RouterHost, cap: Capture, daemon: DaemonNam
     multicastGapsOutside: gaps.filter((g) => g < MIN_INTERVAL - 0.01 || g > MAX_INTERVAL + 0.01).length,
     unicastPerSecond: Array.from(unicastPerSecond, (x) => x ?? 0),
     logWarnings: lines.filter((l) => !/\.conf:\d+:\d+: warning:/.test(l) && /warn|error|cannot|can't|fail|limit/i.test(l)).slice(0, 20),
+    logSummary: logPatterns(logText()),
   };
-  log(`${daemon}: ${JSON.stringify({ ...res, sender: undefined, multicastGaps: undefined })}`);
+  log(`${daemon}: ${JSON.stringify({ ...res, sender: undefined, multicastGaps: undefined, logSummary: undefined })}`);
   return res;
 }
 
@@ -276,7 +284,9 @@ void runBench('rs-flood', async (lab) => {
   ];
   process.stdout.write(`\nrs-flood: ${RATE} RS/s target for ${DURATION_S} s at r0 of ${INTERFACES} advertising interface(s) (MinRtrAdvInterval ${MIN_INTERVAL}, MaxRtrAdvInterval ${MAX_INTERVAL})\n${table(['', 'firsthop', 'radvd 2.19'], rows)}\n`);
   process.stdout.write(`\nmulticast gaps (s): firsthop ${fh.multicastGaps.map((g) => fmt(g, 2)).join(' ')}; radvd ${rv.multicastGaps.map((g) => fmt(g, 2)).join(' ')}\n`);
-  for (const r of results) if (r.logWarnings.length) process.stdout.write(`\n${r.daemon} log warnings:\n  ${r.logWarnings.join('\n  ')}\n`);
+  for (const r of results) {
+    process.stdout.write(`\n${r.daemon} log, most frequent lines:\n${r.logSummary.map((p) => `  ${String(p.count).padStart(7)}  ${p.pattern}`).join('\n')}\n`);
+  }
   const path = writeResult(INTERFACES > 1 ? `rs-flood-${INTERFACES}ifaces` : 'rs-flood', {
     benchmark: 'rs-flood',
     interfaces: INTERFACES,

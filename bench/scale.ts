@@ -24,13 +24,15 @@
  * does no ND/MLD work on the 2 shared CPUs, and tcpdump (a packet socket) still sees them all.
  * The neighbour-table counters are reported so that any remaining pressure is visible.
  *
- *   npm run build && node dist/bench/scale.js [--count N] [--window S]
+ *   npm run build && node dist/bench/scale.js [--count N] [--window S] [--daemons firsthop,radvd] [--out NAME]
  *
- * Writes bench/results/scale.json.
+ * Writes bench/results/scale.json (or NAME.json). firsthop inherits NODE_OPTIONS from the
+ * benchmark's environment (recorded in the JSON), so V8 flags can be tried without changes:
+ *   NODE_OPTIONS=--optimize-for-size node dist/bench/scale.js --daemons firsthop --out scale-optimize-for-size
  */
 import { realtimeMicros, run, startRadvd, RA_FILTER, type Capture, type CapturedPacket, type Lab } from '../src/lab/netns';
 import { startFirsthop } from '../src/lab/firsthop';
-import { captureAll, cpuSample, fanConfig, ndiscCache, vethFan, fmt, log, machineInfo, memSample, runBench, sleep, snmp6, summarize, table, writeResult, type CpuSample, type MemSample } from './common';
+import { captureAll, cpuSample, logPatterns, fanConfig, ndiscCache, vethFan, fmt, log, machineInfo, memSample, runBench, sleep, snmp6, summarize, table, writeResult, type CpuSample, type MemSample } from './common';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);
@@ -39,6 +41,14 @@ function arg(name: string, dflt: number): number {
 
 const COUNT = arg('--count', 1000);
 const WINDOW_S = arg('--window', 60);
+function strArg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? (process.argv[i + 1] ?? dflt) : dflt;
+}
+const DAEMONS = strArg('--daemons', 'firsthop,radvd').split(',') as DaemonName[];
+const OUT = strArg('--out', 'scale');
+if (!/^[A-Za-z0-9_.-]+$/.test(OUT)) throw new Error(`--out ${OUT}: letters, digits, _ . - only`);
+for (const d of DAEMONS) if (d !== 'firsthop' && d !== 'radvd') throw new Error(`--daemons: unknown daemon ${d}`);
 const MIN_INTERVAL = 3;
 const MAX_INTERVAL = 4;
 
@@ -100,6 +110,8 @@ interface DaemonResult {
   /** Time to stop (SIGTERM to exit), s. */
   stopS: number;
   logWarnings: string[];
+  /** Most frequent kinds of log line (see logPatterns). */
+  logSummary: { count: number; pattern: string }[];
   logLines: number;
   /** Config diagnostics logged at start-up (firsthop lints the config; radvd does not). */
   configWarnings: number;
@@ -238,10 +250,11 @@ async function measure(lab: Lab, cap: Capture, daemon: DaemonName, conf: string,
     intervals: intervals.length,
     stopS,
     logWarnings: warnings.slice(0, 20),
+    logSummary: logPatterns(text),
     logLines: lines.length,
     configWarnings,
   };
-  log(`${daemon}: ${JSON.stringify({ ...res, rssSeriesKb: undefined })}`);
+  log(`${daemon}: ${JSON.stringify({ ...res, rssSeriesKb: undefined, logSummary: undefined })}`);
   return res;
 }
 
@@ -252,14 +265,15 @@ void runBench('scale', async (lab) => {
   const cap = await captureAll(lab, 'host', RA_FILTER, 128);
   const conf = config(COUNT);
   const results: DaemonResult[] = [];
-  for (const d of ['firsthop', 'radvd'] as DaemonName[]) {
+  for (const d of DAEMONS) {
     results.push(await measure(lab, cap, d, conf, COUNT));
     await sleep(3000);
   }
   await cap.stop();
 
-  const [fh, rv] = results as [DaemonResult, DaemonResult];
-  const row = (label: string, f: (r: DaemonResult) => string | number): (string | number)[] => [label, f(fh), f(rv)];
+  const fh = results.find((r) => r.daemon === 'firsthop');
+  const rv = results.find((r) => r.daemon === 'radvd');
+  const row = (label: string, f: (r: DaemonResult) => string | number): (string | number)[] => [label, ...results.map(f)];
   const rows = [
     row('spawn to start log line (s)', (r) => fmt(r.upS, 2)),
     row('spawn to all interfaces advertising (s)', (r) => fmt(r.allAdvertisingS, 2)),
@@ -283,16 +297,20 @@ void runBench('scale', async (lab) => {
     row('stop (SIGTERM to exit), s', (r) => fmt(r.stopS, 2)),
     row('log lines (config warnings)', (r) => `${r.logLines} (${r.configWarnings})`),
   ];
-  process.stdout.write(`\nscale: ${COUNT} interfaces, ${fmt(fh.windowS, 1)} s / ${fmt(rv.windowS, 1)} s windows\n${table(['', 'firsthop', 'radvd 2.19'], rows)}\n`);
-  const cpuRatio = fh.schedWindowMs / rv.schedWindowMs;
-  process.stdout.write(`\nfirsthop/radvd CPU in window (schedstat): ${fmt(cpuRatio, 2)}x (target <= 2x); firsthop max RSS ${fmt(fh.rssKbMax / 1024, 1)} MiB (target < 100 MB)\n`);
-  for (const r of results) if (r.logWarnings.length) process.stdout.write(`\n${r.daemon} log warnings:\n  ${r.logWarnings.join('\n  ')}\n`);
-  const path = writeResult('scale', {
+  const names = results.map((r) => (r.daemon === 'radvd' ? 'radvd 2.19' : 'firsthop'));
+  process.stdout.write(`\nscale: ${COUNT} interfaces, ${results.map((r) => `${fmt(r.windowS, 1)} s`).join(' / ')} window(s)${process.env['NODE_OPTIONS'] ? `, NODE_OPTIONS=${process.env['NODE_OPTIONS']}` : ''}\n${table(['', ...names], rows)}\n`);
+  const cpuRatio = fh && rv ? fh.schedWindowMs / rv.schedWindowMs : NaN;
+  if (fh) process.stdout.write(`\nfirsthop/radvd CPU in window (schedstat): ${fmt(cpuRatio, 2)}x (target <= 2x); firsthop max RSS ${fmt(fh.rssKbMax / 1024, 1)} MiB, VmHWM ${fmt(fh.hwmKb / 1024, 1)} MiB (target < 100 MB)\n`);
+  for (const r of results) {
+    process.stdout.write(`\n${r.daemon} log, most frequent lines:\n${r.logSummary.map((p) => `  ${String(p.count).padStart(7)}  ${p.pattern}`).join('\n')}\n`);
+  }
+  const path = writeResult(OUT, {
     benchmark: 'scale',
     date: new Date().toISOString(),
     machine,
     count: COUNT,
     windowS: WINDOW_S,
+    nodeOptions: process.env['NODE_OPTIONS'] ?? '',
     hostSide: 'disable_ipv6=1 (passive tap)',
     configExample: config(1),
     cpuRatio,
