@@ -5,7 +5,8 @@
  */
 import { parseArgs } from 'node:util';
 import type { Server } from 'node:net';
-import { writeFileSync, unlinkSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, statSync, writeFileSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Daemon, ConfigError } from '../daemon/daemon';
 import { createLogger, type Level, type LogMethod } from '../daemon/log';
 import { checkConfigCli } from '../config';
@@ -13,7 +14,7 @@ import { runDump } from './run-dump';
 import { runStatus, runCondition } from './run-control';
 import { DEFAULT_CONTROL_PATH } from '../control/protocol';
 import { startControlServer, stopControlServer } from '../control/server';
-import { defaultStatePath } from '../daemon/state';
+import { defaultStatePath, DEFAULT_STATE_DIR } from '../daemon/state';
 
 import { VERSION } from '../daemon/daemon';
 const DEFAULT_CONFIG = '/etc/radvd.conf';
@@ -47,6 +48,28 @@ options (radvd's):
   -v, --version          print the version
   -h, --help             this text
 `;
+
+/**
+ * After -u the daemon must still write its state file: the default directory is firsthop's
+ * own, so it is handed to the user; any other directory is left alone, with a warning when
+ * the user cannot write there.
+ */
+function prepareStateDir(statePath: string, uid: number, gid: number, log: { warn(m: string): void }): void {
+  const dir = dirname(statePath);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    if (dir === DEFAULT_STATE_DIR) {
+      chownSync(dir, uid, gid);
+      if (existsSync(statePath)) chownSync(statePath, uid, gid);
+      return;
+    }
+    const st = statSync(dir);
+    const writable = st.uid === uid ? (st.mode & 0o200) !== 0 : st.gid === gid ? (st.mode & 0o020) !== 0 : (st.mode & 0o002) !== 0;
+    if (!writable) log.warn(`state: ${dir} is not writable by uid ${uid}: the state file will not be kept (choose --state in a directory the user owns)`);
+  } catch (e) {
+    log.warn(`state: preparing ${dir}: ${(e as Error).message}`);
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const sub = argv[0];
@@ -154,7 +177,9 @@ async function main(argv: string[]): Promise<number> {
   if (values.username !== undefined) {
     try {
       const { execFileSync } = await import('node:child_process');
+      const uid = Number(execFileSync('id', ['-u', values.username]).toString().trim());
       const gid = Number(execFileSync('id', ['-g', values.username]).toString().trim());
+      if (statePath !== undefined) prepareStateDir(statePath, uid, gid, log);
       process.setgroups?.([gid]);
       process.setgid?.(gid);
       process.setuid?.(values.username);

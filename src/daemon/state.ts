@@ -26,10 +26,12 @@ export interface StateFile {
 
 export type LoadResult = { readonly ok: true; readonly state: StateFile } | { readonly ok: false; readonly missing: boolean; readonly error: string };
 
+export const DEFAULT_STATE_DIR = '/var/lib/firsthop';
+
 /** Default path: one per config file, so several instances never share a ledger. */
 export function defaultStatePath(configPath: string): string {
   const h = createHash('sha256').update(resolve(configPath)).digest('hex').slice(0, 12);
-  return `/var/lib/firsthop/state-${h}.json`;
+  return `${DEFAULT_STATE_DIR}/state-${h}.json`;
 }
 
 function isOption(x: unknown): x is NdOption {

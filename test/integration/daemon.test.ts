@@ -5,7 +5,7 @@
  * interface re-creation and reload are checked the same way.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, it } from 'node:test';
 import {
   addresses,
@@ -259,6 +259,21 @@ describePrivileged('firsthop: router lifetime 0, late interfaces, large RAs', { 
     await lab!.linkUp('late', 'lan7');
     const [def] = await waitFor(() => defaultRoutes(lab!, 'h2'), { timeoutMs: 10_000, what: 'default route from the late interface' });
     assert.ok(def);
+  });
+
+  it('-u nobody: privileges dropped once the sockets are open; advertising goes on, also after the interface bounces', async () => {
+    const pair = await routerHostPair(lab!, { router: 'unpriv', host: 'h4' });
+    const fh = await startFirsthop(lab!, 'unpriv', `interface ${pair.routerIf} { AdvSendAdvert on; MinRtrAdvInterval 3; MaxRtrAdvInterval 10; prefix 2001:db8:4::/64 { }; };\n`, { args: ['-u', 'nobody'] });
+    await fh.waitLog(/dropped privileges to nobody/);
+    const status = readFileSync(`/proc/${fh.child.pid}/status`, 'utf8');
+    assert.match(status, /^Uid:\s+65534\s+65534\s+65534\s+65534$/m);
+    assert.match(status, /^CapEff:\s+0+$/m);
+    assert.equal((await rdisc6(lab!, 'h4', pair.hostIf)).prefixes.length, 1);
+    await lab!.linkDown('unpriv', pair.routerIf);
+    await lab!.linkUp('unpriv', pair.routerIf);
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.equal((await rdisc6(lab!, 'h4', pair.hostIf)).prefixes.length, 1, 'RS answered after the bounce, as nobody');
+    assert.equal(await fh.stop(), 0);
   });
 
   it('an RA larger than AdvRAMTU is split and the host learns every route', async () => {
