@@ -231,7 +231,7 @@ export async function raw6Sockets(lab: Lab, ns: string): Promise<{ inode: number
   const out: { inode: number; protocol: number; rxQueue: number; drops: number }[] = [];
   for (const line of text.split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);
-    if (f.length < 17) continue;
+    if (f.length < 13) continue;
     // sl local:port remote:port st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ref pointer drops
     const local = f[1] ?? '';
     const queues = (f[4] ?? '0:0').split(':');
