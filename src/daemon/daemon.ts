@@ -354,6 +354,18 @@ export class Daemon {
     }
   }
 
+  /** Which runtime a packet's interface belongs to; interfaces rarely change, RSs can flood. */
+  private runtimeByIfindex(ifindex: number): InterfaceRuntime | undefined {
+    const cached = this.byIfindex.get(ifindex);
+    if (cached !== undefined && cached.ifindex === ifindex && this.runtimes.get(cached.name) === cached) return cached;
+    const found = [...this.runtimes.values()].find((r) => r.ifindex === ifindex);
+    if (found !== undefined) this.byIfindex.set(ifindex, found);
+    else this.byIfindex.delete(ifindex);
+    return found;
+  }
+
+  private readonly byIfindex = new Map<number, InterfaceRuntime>();
+
   private refreshFor(name: string | undefined, ifindex: number): void {
     for (const rt of this.runtimes.values()) {
       const own = rt.name === name || rt.ifindex === ifindex;
@@ -370,7 +382,7 @@ export class Daemon {
       this.opts.log.debug(`dropped packet from ${p.source} on ifindex ${p.ifindex}: ${v.reason}`);
       return;
     }
-    const rt = [...this.runtimes.values()].find((r) => r.ifindex === p.ifindex);
+    const rt = this.runtimeByIfindex(p.ifindex);
     if (v.message.type === 'rs') {
       this.counters.rsReceived++;
       rt?.advertiser.solicit(p.source);

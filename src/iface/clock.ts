@@ -10,15 +10,25 @@ export interface Clock {
 
 export const systemClock: Clock = (() => {
   const timers = new Map<number, NodeJS.Timeout>();
+  const immediates = new Map<number, NodeJS.Immediate>();
   let next = 1;
   return {
     now: () => Date.now(),
     setTimeout(fn, ms) {
       const id = next++;
+      if (ms <= 0) {
+        // Due now: setTimeout would wait at least 1 ms; an RA that is due goes out this turn.
+        const im = setImmediate(() => {
+          immediates.delete(id);
+          fn();
+        });
+        immediates.set(id, im);
+        return { id };
+      }
       const t = setTimeout(() => {
         timers.delete(id);
         fn();
-      }, Math.max(0, ms));
+      }, ms);
       timers.set(id, t);
       return { id };
     },
@@ -26,6 +36,9 @@ export const systemClock: Clock = (() => {
       const t = timers.get(h.id);
       if (t !== undefined) clearTimeout(t);
       timers.delete(h.id);
+      const im = immediates.get(h.id);
+      if (im !== undefined) clearImmediate(im);
+      immediates.delete(h.id);
     },
   };
 })();

@@ -14,7 +14,7 @@ import { WithdrawalLedger } from '../ra/withdrawals';
 import { encodeMessage } from '../wire';
 import { ALL_ROUTERS, canonicalIPv6, isLinkLocal } from '../net/ipv6';
 import type { Logger } from '../daemon/log';
-import type { NdOption } from '../wire/types';
+import type { NdOption, RouterAdvertisement } from '../wire/types';
 import type { InterfaceState } from '../daemon/state';
 
 function sameKeys(a: ReadonlyMap<string, unknown>, b: ReadonlyMap<string, unknown>): boolean {
@@ -56,6 +56,9 @@ export class InterfaceRuntime {
   private decrementBase: number;
   private mtuWarned = false;
   lastSent: SentRecord | undefined;
+  /** Encoded packets of the current RA (see encodePackets), dropped by every recompute. */
+  private wire: Uint8Array[] | undefined;
+  private wireStable = false;
   sendErrors = 0;
 
   constructor(private cfg: InterfaceConfig, private readonly deps: RuntimeDeps) {
@@ -174,6 +177,7 @@ export class InterfaceRuntime {
    * (RFC 4861 6.2.4). Returns true when it changed.
    */
   recompute(why: string): boolean {
+    this.wire = undefined;
     const built = this.build(false);
     if (built === undefined) return false;
     const items = new Map(built.items);
@@ -190,7 +194,10 @@ export class InterfaceRuntime {
     const itemsChanged = !sameKeys(this.lastItems, items);
     this.lastItems = items;
     if (ledgerChanged || itemsChanged) this.deps.stateChanged?.();
-    const bytes = Buffer.from(encodeMessage(rebuilt.ra));
+    // Encoded once here: the comparison below and the next transmit share the packets.
+    const packets = this.pack(rebuilt.ra) ?? [];
+    if (this.wireStable) this.wire = packets;
+    const bytes = Buffer.concat(packets);
     const changed = this.lastBytes !== undefined && !bytes.equals(this.lastBytes);
     this.lastBytes = bytes;
     if (changed) {
@@ -230,13 +237,11 @@ export class InterfaceRuntime {
     const link = this.link;
     const source = this.source;
     if (link === undefined || source === undefined) return;
-    const built = this.build(ceasing);
-    if (built === undefined) return;
-    const maxPacket = Math.min(this.cfg.advRaMtu > 0 ? this.cfg.advRaMtu : link.mtu, link.mtu);
-    const packets = packRa(built.ra, Math.max(maxPacket, IPV6_HEADER + 16 + 8));
+    const packets = ceasing ? this.encodePackets(true) : (this.wire ??= this.encodePackets(false));
+    if (packets === undefined) return;
+    if (!ceasing && !this.wireStable) this.wire = undefined;
     let bytes = 0;
-    for (const p of packets) {
-      const data = encodeMessage(p);
+    for (const data of packets) {
       bytes += data.length;
       try {
         this.deps.socket.send(data, destination, link.ifindex, source);
@@ -247,6 +252,24 @@ export class InterfaceRuntime {
     }
     this.lastSent = { at: this.deps.clock.now(), kind, destination, packets: packets.length, bytes };
     this.deps.log.debug(`${this.cfg.name}: sent ${kind} RA to ${destination} (${packets.length} packet(s), ${bytes} bytes)`);
+  }
+
+  /**
+   * The RA as packets on the wire. Unless the RA changes with time by itself (DecrementLifetimes,
+   * withdrawn items counting down), the packets are kept until recompute() sees a change, so a
+   * periodic RA costs no rebuild: with a thousand interfaces that is most of the daemon's garbage.
+   */
+  private encodePackets(ceasing: boolean): Uint8Array[] | undefined {
+    const built = this.build(ceasing);
+    return built === undefined ? undefined : this.pack(built.ra);
+  }
+
+  private pack(ra: RouterAdvertisement): Uint8Array[] | undefined {
+    const link = this.link;
+    if (link === undefined) return undefined;
+    const maxPacket = Math.min(this.cfg.advRaMtu > 0 ? this.cfg.advRaMtu : link.mtu, link.mtu);
+    this.wireStable = this.ledger.nextExpiry() === undefined && !this.cfg.prefixes.some((p) => p.decrementLifetimes);
+    return packRa(ra, Math.max(maxPacket, IPV6_HEADER + 16 + 8)).map((p) => encodeMessage(p));
   }
 
   /** Stop; with `final`, send the RFC 4861 6.2.5 final RA first. */
