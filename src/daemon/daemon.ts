@@ -91,7 +91,6 @@ export class Daemon {
   private readonly runtimes = new Map<string, InterfaceRuntime>();
   private unsubscribe: (() => void) | undefined;
   private engine: ConditionEngine | undefined;
-  private probes: IcmpProbeFactory | undefined;
   readonly drops = new DropCounters();
   readonly counters: DaemonCounters = { packetsReceived: 0, rsReceived: 0, raReceived: 0, raInconsistent: 0, reloads: 0, reloadFailures: 0 };
   private readonly clock: Clock;
@@ -129,14 +128,14 @@ export class Daemon {
     this.socket.onPacket((p) => this.onPacket(p));
     this.unsubscribe = this.net.on((e) => this.onNetEvent(e));
     // Conditions are evaluated from the full dump NetState holds before any RA is built.
-    this.probes = new IcmpProbeFactory({ backend: this.opts.backend, clock: this.clock, net: this.net, log: this.opts.log });
+    const probes = new IcmpProbeFactory({ backend: this.opts.backend, clock: this.clock, net: this.net, log: this.opts.log });
     try {
       this.engine = new ConditionEngine({
         conditions: config.conditions ?? [],
         net: this.net,
         clock: this.clock,
         log: this.opts.log,
-        probes: this.probes,
+        probes,
         interfaces: config.interfaces,
       });
     } catch (e) {
