@@ -7,7 +7,7 @@ import type { Config, InterfaceConfig } from '../config/types';
 import { formatDiagnostic } from '../config/types';
 import { loadConfig } from '../config';
 import type { Icmp6Socket, IcmpPacket, SystemBackend } from '../sys/types';
-import type { NetEvent, NetStateView } from '../netlink/types';
+import type { NetEvent } from '../netlink/types';
 import { NetState } from '../netlink/state';
 import { InterfaceRuntime } from '../iface/runtime';
 import type { Clock } from '../iface/clock';
@@ -85,7 +85,6 @@ export interface DaemonCounters {
 }
 
 export class Daemon {
-  private config: Config | undefined;
   private net: NetState | undefined;
   private socket: Icmp6Socket | undefined;
   private readonly runtimes = new Map<string, InterfaceRuntime>();
@@ -148,18 +147,6 @@ export class Daemon {
     this.apply(config);
     this.saved = undefined; // taken over by the runtimes
     this.running = true;
-  }
-
-  get netState(): NetStateView | undefined {
-    return this.net;
-  }
-
-  get currentConfig(): Config | undefined {
-    return this.config;
-  }
-
-  interfaces(): InterfaceRuntime[] {
-    return [...this.runtimes.values()];
   }
 
   private runtimeDeps() {
@@ -230,7 +217,6 @@ export class Daemon {
         rt.reconfigure(cfg);
       }
     }
-    this.config = config;
   }
 
   /**
@@ -308,10 +294,6 @@ export class Daemon {
     return this.engine.status().find((c) => c.name === name);
   }
 
-  /** The condition engine, for tests and the VRRP work. */
-  get conditions(): ConditionEngine | undefined {
-    return this.engine;
-  }
 
   /** SIGUSR1: DecrementLifetimes start again from the configured values. */
   resetDecrement(): void {

@@ -39,8 +39,6 @@ export interface AdvertiserStats {
   solicitationsReceived: number;
   solicitationsIgnored: number;
   solicitationsRateLimited: number;
-  lastMulticastAt?: number;
-  nextMulticastAt?: number;
 }
 
 export class Advertiser {
@@ -218,7 +216,6 @@ export class Advertiser {
     if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
     this.nextAt = at;
     this.nextKind = kind;
-    this.stats.nextMulticastAt = at;
     this.timer = this.deps.clock.setTimeout(() => this.fire(), at - this.deps.clock.now());
   }
 
@@ -251,7 +248,6 @@ export class Advertiser {
       this.deps.transmit(ALL_NODES, kind, ceasing);
     }
     this.lastMulticastAt = now;
-    this.stats.lastMulticastAt = now;
   }
 
   private cancelAll(): void {

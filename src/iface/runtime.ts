@@ -58,7 +58,6 @@ export class InterfaceRuntime {
   lastSent: SentRecord | undefined;
   /** Encoded packets of the current RA (see encodePackets), dropped by every recompute. */
   private wire: Uint8Array[] | undefined;
-  private wireStable = false;
   sendErrors = 0;
 
   constructor(private cfg: InterfaceConfig, private readonly deps: RuntimeDeps) {
@@ -259,6 +258,11 @@ export class InterfaceRuntime {
    * withdrawn items counting down), the packets are kept until recompute() sees a change, so a
    * periodic RA costs no rebuild: with a thousand interfaces that is most of the daemon's garbage.
    */
+  /** The RA does not change with time by itself: its packets can be kept until the next recompute. */
+  private get wireStable(): boolean {
+    return this.ledger.nextExpiry() === undefined && !this.cfg.prefixes.some((p) => p.decrementLifetimes);
+  }
+
   private encodePackets(ceasing: boolean): Uint8Array[] | undefined {
     const built = this.build(ceasing);
     return built === undefined ? undefined : this.pack(built.ra);
@@ -268,7 +272,6 @@ export class InterfaceRuntime {
     const link = this.link;
     if (link === undefined) return undefined;
     const maxPacket = Math.min(this.cfg.advRaMtu > 0 ? this.cfg.advRaMtu : link.mtu, link.mtu);
-    this.wireStable = this.ledger.nextExpiry() === undefined && !this.cfg.prefixes.some((p) => p.decrementLifetimes);
     return packRa(ra, Math.max(maxPacket, IPV6_HEADER + 16 + 8)).map((p) => encodeMessage(p));
   }
 
