@@ -6,6 +6,7 @@
  */
 import type { RouterPreference } from '../wire/types';
 import type { ConditionConfig, PolicyConfig } from '../conditions/types';
+import type { VrrpInstanceConfig, VrrpSyncGroupConfig } from '../vrrp/types';
 
 /** Where a value came from in the file, for explanations and warnings. */
 export interface SourcePos {
@@ -91,6 +92,11 @@ export interface LowpanContextConfig {
 
 export interface InterfaceConfig {
   readonly name: string;
+  /**
+   * `vrrp NAME;` inside the interface (firsthop extension): RAs follow that IPv6 virtual router:
+   * sent from its virtual link-local through its virtual MAC while Active, none while Backup.
+   */
+  readonly vrrp?: string;
   /** Conditional RA policies (RFC 8475) in this block; firsthop extension. */
   readonly policies?: readonly PolicyConfig[];
   readonly pos: SourcePos;
@@ -137,6 +143,10 @@ export interface Config {
   /** Named conditions (RFC 8475); firsthop extension. */
   readonly conditions?: readonly ConditionConfig[];
   readonly interfaces: readonly InterfaceConfig[];
+  /** VRRPv3 virtual routers (`vrrp NAME { ... };`); firsthop extension. */
+  readonly vrrp?: readonly VrrpInstanceConfig[];
+  /** `vrrp_sync_group NAME { group A B; };`; firsthop extension. */
+  readonly vrrpSyncGroups?: readonly VrrpSyncGroupConfig[];
 }
 
 export interface Diagnostic {

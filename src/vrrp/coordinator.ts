@@ -1,0 +1,330 @@
+/**
+ * Every virtual router of the daemon: the raw VRRP sockets and the dispatch of received
+ * advertisements to the virtual router they are for (by interface, family and VRID), the
+ * drop counters, tracking (conditions -> priority, keepalived's weights), sync groups
+ * (keepalived's vrrp_sync_group) and the status. The daemon creates one and feeds it
+ * netlink events and condition changes.
+ */
+import type { Icmp6Socket, IpPacket, PacketSocket, RawIpSocket, SystemBackend } from '../sys/types';
+import type { Clock } from '../iface/clock';
+import type { Logger } from '../daemon/log';
+import type { NetEvent } from '../netlink/types';
+import { VRRP_GROUP_V4, VRRP_GROUP_V6, VRRP_PROTOCOL, decodeAdvertisement, type VrrpDropReason } from './codec';
+import { VrrpRouter, type VrrpLinkOps, type VrrpNetView, type VrrpRouterStatus } from './router';
+import type { Transition } from './machine';
+import type { VrrpFamily, VrrpInstanceConfig, VrrpSyncGroupConfig, VrrpTrack } from './types';
+
+export interface CoordinatorDeps {
+  readonly backend: SystemBackend;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly net: VrrpNetView;
+  readonly ops: VrrpLinkOps;
+  /** The daemon's ICMPv6 socket (unsolicited NAs). */
+  readonly icmp: Icmp6Socket | undefined;
+  /** The current value of a named condition (undefined: unknown). */
+  readonly condition: (name: string) => boolean | undefined;
+  readonly sysctl: (path: string, value: string) => void;
+  /** A virtual router changed state (RAs and vrrp conditions follow). */
+  readonly changed: (router: VrrpRouter, t: Transition) => void;
+}
+
+export interface VrrpStatus {
+  readonly routers: readonly VrrpRouterStatus[];
+  readonly syncGroups: readonly { readonly name: string; readonly members: readonly string[] }[];
+  /** Advertisements dropped before they could be matched to a virtual router, by reason. */
+  readonly dropped: Readonly<Record<string, number>>;
+}
+
+/** At most this many drop log lines per minute, whatever the sources (a flood must not fill the log). */
+const DROP_LOG_PER_MINUTE = 10;
+
+export class VrrpCoordinator {
+  private readonly routers = new Map<string, VrrpRouter>();
+  private groups: readonly VrrpSyncGroupConfig[] = [];
+  private raw6: RawIpSocket | undefined;
+  private raw4: RawIpSocket | undefined;
+  private packet: PacketSocket | undefined;
+  private readonly joined = new Map<string, number>(); // `${family} ${ifindex}` -> ifindex
+  private readonly dropped: Record<string, number> = {};
+  private dropLog = { windowStart: 0, lines: 0, suppressed: 0 };
+  /** A sync-group order is being carried out: its own transitions order nothing more. */
+  private syncing = false;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(private readonly deps: CoordinatorDeps) {}
+
+  get size(): number {
+    return this.routers.size;
+  }
+
+  router(name: string): VrrpRouter | undefined {
+    return this.routers.get(name);
+  }
+
+  all(): readonly VrrpRouter[] {
+    return [...this.routers.values()];
+  }
+
+  /** Whether instance `name` is Active (the `vrrp NAME` condition). */
+  isActive(name: string): boolean | undefined {
+    return this.routers.get(name)?.isActive;
+  }
+
+  /** Open the sockets, create every virtual router's macvlan, and join the election. */
+  async start(instances: readonly VrrpInstanceConfig[], groups: readonly VrrpSyncGroupConfig[]): Promise<void> {
+    this.groups = groups;
+    this.unsubscribe = this.deps.net.on((e) => this.onNetEvent(e));
+    for (const cfg of instances) await this.add(cfg);
+    this.updateTracking();
+  }
+
+  private socketFor(family: VrrpFamily): RawIpSocket {
+    if (family === 6) {
+      if (this.raw6 === undefined) {
+        // The checksum is ours (codec.ts), not the kernel's: a bad one must reach us to be counted.
+        this.raw6 = this.deps.backend.openRawIp({ family: 6, protocol: VRRP_PROTOCOL, freebind: true });
+        this.raw6.onPacket((p) => this.onPacket(6, p));
+      }
+      return this.raw6;
+    }
+    if (this.raw4 === undefined) {
+      this.raw4 = this.deps.backend.openRawIp({ family: 4, protocol: VRRP_PROTOCOL, freebind: true });
+      this.raw4.onPacket((p) => this.onPacket(4, p));
+    }
+    return this.raw4;
+  }
+
+  private async add(cfg: VrrpInstanceConfig): Promise<void> {
+    const raw = this.socketFor(cfg.family);
+    if (cfg.family === 4 && this.packet === undefined) this.packet = this.deps.backend.openPacket();
+    const router = new VrrpRouter(cfg, {
+      clock: this.deps.clock,
+      log: this.deps.log,
+      net: this.deps.net,
+      ops: this.deps.ops,
+      raw,
+      icmp: this.deps.icmp,
+      packet: this.packet,
+      sysctl: this.deps.sysctl,
+      transitioned: (r, t) => this.onTransition(r, t),
+    });
+    this.routers.set(cfg.name, router);
+    this.checkOwner(cfg);
+    await router.setup();
+    this.join(router);
+  }
+
+  /** RFC 9568 5.2.4: priority 255 only for the router that owns the addresses. */
+  private checkOwner(cfg: VrrpInstanceConfig): void {
+    if (cfg.priority !== 255) return;
+    const link = this.deps.net.linkByName(cfg.interface);
+    const have = link === undefined ? [] : cfg.family === 6 ? this.deps.net.addresses(link.ifindex) : this.deps.net.ipv4Addresses(link.ifindex);
+    const missing = cfg.addresses.filter((a) => !have.some((h) => h.address === a.address));
+    if (missing.length > 0) {
+      throw new Error(`${cfg.pos.file}:${cfg.pos.line}:${cfg.pos.column}: error: vrrp ${cfg.name}: priority 255 is for the address owner (RFC 9568 5.2.4), but ${missing.map((m) => m.address).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not configured on ${cfg.interface}`);
+    }
+  }
+
+  private join(router: VrrpRouter): void {
+    const ifindex = router.parent;
+    if (ifindex === undefined) return;
+    const key = `${router.family} ${ifindex}`;
+    if (this.joined.has(key)) return;
+    const group = router.family === 6 ? VRRP_GROUP_V6 : VRRP_GROUP_V4;
+    try {
+      this.socketFor(router.family).joinGroup(group, ifindex);
+      this.joined.set(key, ifindex);
+    } catch (e) {
+      this.deps.log.warn(`vrrp ${router.name}: cannot join ${group} on ${router.config.interface}: ${(e as Error).message}`);
+    }
+  }
+
+  private onNetEvent(e: NetEvent): void {
+    if (e.kind === 'route' || e.kind === 'routeRemoved') return;
+    for (const r of this.routers.values()) {
+      const before = r.parent;
+      r.refresh();
+      if (r.parent !== before) this.join(r);
+    }
+  }
+
+  /** A received VRRP datagram: checked, matched to its virtual router, or dropped and counted. */
+  private onPacket(family: VrrpFamily, p: IpPacket): void {
+    let candidates: VrrpRouter[] | undefined;
+    for (const r of this.routers.values()) {
+      if (r.family === family && r.parent === p.ifindex) (candidates ??= []).push(r);
+    }
+    if (candidates === undefined) {
+      // Our own advertisements reach our other macvlans in bridge mode; anything else here is
+      // for an interface without a virtual router.
+      if (!this.routersOnVmac(p.ifindex)) this.drop('interface', `${p.source} on ifindex ${p.ifindex}`);
+      return;
+    }
+    const d = decodeAdvertisement(family, p.data, p.source, p.destination, p.hopLimit);
+    if (!d.ok) {
+      this.drop(d.reason, `${p.source}: ${d.detail}`);
+      return;
+    }
+    const router = candidates.find((r) => r.config.vrid === d.adv.vrid);
+    if (router === undefined) {
+      this.drop('vrid', `${p.source}: VRID ${d.adv.vrid} is not configured on ifindex ${p.ifindex}`);
+      return;
+    }
+    router.receive(d.adv, p.source);
+  }
+
+  private routersOnVmac(ifindex: number): boolean {
+    for (const r of this.routers.values()) if (r.vmac === ifindex) return true;
+    return false;
+  }
+
+  private drop(reason: VrrpDropReason, detail: string): void {
+    this.dropped[reason] = (this.dropped[reason] ?? 0) + 1;
+    const now = this.deps.clock.now();
+    if (now - this.dropLog.windowStart >= 60_000) {
+      if (this.dropLog.suppressed > 0) this.deps.log.info(`vrrp: ${this.dropLog.suppressed} more advertisements dropped in the last minute (see status counters)`);
+      this.dropLog = { windowStart: now, lines: 0, suppressed: 0 };
+    }
+    if (this.dropLog.lines < DROP_LOG_PER_MINUTE) {
+      this.dropLog.lines++;
+      this.deps.log.debug(`vrrp: dropped advertisement (${reason}): ${detail}`);
+    } else {
+      this.dropLog.suppressed++;
+    }
+  }
+
+  private groupOf(name: string): VrrpSyncGroupConfig | undefined {
+    return this.groups.find((g) => g.members.includes(name));
+  }
+
+  private onTransition(router: VrrpRouter, t: Transition): void {
+    const s = router.status();
+    this.deps.log.info(
+      `vrrp ${router.name}: ${t.from} -> ${t.to}: ${t.reason} (${router.config.interface} VRID ${router.config.vrid} IPv${router.family}, priority ${s.priority}, interval ${router.config.advertIntervalCs} cs${s.activeRouter !== undefined && t.to === 'backup' ? `, Active ${s.activeRouter.address}` : ''})`,
+    );
+    this.deps.changed(router, t);
+    const group = this.groupOf(router.name);
+    if (group === undefined || this.syncing) return;
+    this.syncing = true;
+    try {
+      for (const m of group.members) {
+        const other = this.routers.get(m);
+        if (other === undefined || other === router) continue;
+        if (t.to === 'active') other.machine.forceActive(`sync group ${group.name}: ${router.name} became Active`);
+        else if (t.from === 'active') other.machine.forceBackup(`sync group ${group.name}: ${router.name} left Active`);
+      }
+    } finally {
+      this.syncing = false;
+    }
+    // A member out of the election takes the whole group out (keepalived: the group faults).
+    this.updateTracking();
+  }
+
+  /**
+   * Conditions changed: recompute every priority and fault. Members of a sync group share
+   * their tracked conditions (so a failed uplink moves the whole group, not one member that the
+   * others then pull back).
+   */
+  updateTracking(): void {
+    // A fault can change a state, whose transition asks for tracking again: run once more
+    // after this pass instead of recursing.
+    if (this.tracking) {
+      this.trackAgain = true;
+      return;
+    }
+    this.tracking = true;
+    try {
+      let rounds = 0;
+      do {
+        this.trackAgain = false;
+        this.trackOnce();
+      } while (this.trackAgain && ++rounds < 4);
+    } finally {
+      this.tracking = false;
+    }
+  }
+
+  private tracking = false;
+  private trackAgain = false;
+
+  private trackOnce(): void {
+    for (const r of this.routers.values()) {
+      const group = this.groupOf(r.name);
+      const tracks: VrrpTrack[] = [];
+      for (const m of group?.members ?? [r.name]) tracks.push(...(this.routers.get(m)?.config.tracks ?? []));
+      let priority = r.config.priority;
+      const changes: { condition: string; weight: number }[] = [];
+      let fault: string | undefined;
+      const seen = new Set<string>();
+      for (const t of tracks) {
+        if (seen.has(`${t.condition} ${t.weight}`)) continue;
+        seen.add(`${t.condition} ${t.weight}`);
+        const value = this.deps.condition(t.condition) === true;
+        if (t.weight === 0) {
+          if (!value) fault ??= `tracked condition ${t.condition} is false`;
+        } else if ((t.weight < 0 && !value) || (t.weight > 0 && value)) {
+          priority += t.weight;
+          changes.push({ condition: t.condition, weight: t.weight });
+        }
+      }
+      if (fault === undefined && group !== undefined) {
+        for (const m of group.members) {
+          const other = this.routers.get(m);
+          if (other === undefined || other === r) continue;
+          const f = other.status().fault;
+          if (f !== undefined && !f.startsWith('sync group') && f !== 'not started') {
+            fault = `sync group ${group.name}: ${m} is out of the election (${f})`;
+            break;
+          }
+        }
+      }
+      r.setPriority(priority, changes, changes.map((c) => `${c.condition} ${c.weight > 0 ? '+' : ''}${c.weight}`).join(', ') || 'no tracked condition changes it');
+      r.setTrackFault(fault);
+    }
+  }
+
+  /** Apply a reloaded configuration: same identity is reconfigured, others removed or added. */
+  async reconfigure(instances: readonly VrrpInstanceConfig[], groups: readonly VrrpSyncGroupConfig[]): Promise<void> {
+    this.groups = groups;
+    const next = new Map(instances.map((i) => [i.name, i]));
+    for (const [name, r] of this.routers) {
+      const n = next.get(name);
+      if (n !== undefined && sameIdentity(n, r.config)) continue;
+      this.routers.delete(name);
+      await r.teardown();
+    }
+    for (const cfg of instances) {
+      const r = this.routers.get(cfg.name);
+      if (r === undefined) await this.add(cfg);
+      else r.reconfigure(cfg);
+    }
+    this.updateTracking();
+  }
+
+  status(): VrrpStatus {
+    return {
+      routers: [...this.routers.values()].map((r) => r.status(this.groupOf(r.name)?.name)),
+      syncGroups: this.groups.map((g) => ({ name: g.name, members: g.members })),
+      dropped: { ...this.dropped },
+    };
+  }
+
+  /** Leave every election (priority 0 from an Active), delete the macvlans, close the sockets. */
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.syncing = true; // no sync-group orders while everything goes down
+    await Promise.all([...this.routers.values()].map((r) => r.teardown()));
+    this.routers.clear();
+    this.raw6?.close();
+    this.raw4?.close();
+    this.packet?.close();
+    this.raw6 = this.raw4 = this.packet = undefined;
+    this.joined.clear();
+  }
+}
+
+function sameIdentity(a: VrrpInstanceConfig, b: VrrpInstanceConfig): boolean {
+  return a.interface === b.interface && a.family === b.family && a.vrid === b.vrid && a.vmacName === b.vmacName && JSON.stringify(a.addresses) === JSON.stringify(b.addresses);
+}

@@ -1,0 +1,445 @@
+/**
+ * One configured virtual router bound to the system: its state machine (machine.ts), the
+ * macvlan that carries the virtual MAC, the virtual addresses, the advertisements on the raw
+ * socket and the announcements of a new Active. Everything it changes in the kernel goes
+ * through rtnetlink requests (src/netlink/requests.ts) and the SystemBackend sockets, so the
+ * same code runs on Linux and on the in-memory backend.
+ *
+ * The Linux side, and why:
+ *  - The virtual MAC lives on a macvlan of the LAN interface, created down with IPv6 address
+ *    generation off (RFC 9568 7.4: no interface identifier from the virtual MAC; keepalived
+ *    #2551) and mode bridge (mode private would swallow the peer's advertisements, whose
+ *    source is the same virtual MAC).
+ *  - The macvlan is up, with the virtual addresses, only while Active. While it is down its
+ *    MAC is not claimed at all: a Backup neither answers Neighbor Solicitations or ARP for the
+ *    virtual addresses (keepalived #2296) nor sends anything from the virtual MAC (keepalived
+ *    #175: MLD, DAD, RS), and frames to the virtual MAC are not accepted (RFC 9568 6.4.2).
+ *  - Advertisements leave through the macvlan, so their Ethernet source is the virtual MAC
+ *    (RFC 9568 7.3, for bridge learning), from the LAN interface's own primary address
+ *    (RFC 9568 5.1.1.1 / 5.1.2.1), which needs IP(V6)_FREEBIND.
+ *  - Linux applies an rtnetlink request inside sendmsg, so when enterActive() returns the
+ *    macvlan is up with its addresses, and the advertisement and announcements that follow
+ *    can go out through it in the same turn.
+ */
+import type { Icmp6Socket, PacketSocket, RawIpSocket } from '../sys/types';
+import type { AddressInfo, LinkInfo, NetEvent } from '../netlink/types';
+import type { Clock, TimerHandle } from '../iface/clock';
+import type { Logger } from '../daemon/log';
+import { ALL_NODES, isLinkLocal } from '../net/ipv6';
+import { VrrpMachine, type MachineConfig, type Transition } from './machine';
+import { VRRP_GROUP_V4, VRRP_GROUP_V6, encodeAdvertisement, virtualMac, type Advertisement, type DecodedAdvertisement, type VrrpDropReason } from './codec';
+import { gratuitousArp, unsolicitedNa } from './announce';
+import type { VrrpFamily, VrrpInstanceConfig } from './types';
+
+/** The rtnetlink requests a virtual router needs (NetlinkRequester implements them). */
+export interface VrrpLinkOps {
+  createMacvlan(o: { readonly name: string; readonly parentIfindex: number; readonly mac: string; readonly mode: 'bridge' }): Promise<unknown>;
+  setLinkUp(ifindex: number, up: boolean): Promise<unknown>;
+  deleteLink(ifindex: number): Promise<unknown>;
+  addAddress(o: { readonly ifindex: number; readonly family: VrrpFamily; readonly address: string; readonly prefixLength: number; readonly nodad?: boolean }): Promise<unknown>;
+  removeAddress(o: { readonly ifindex: number; readonly family: VrrpFamily; readonly address: string; readonly prefixLength: number }): Promise<unknown>;
+}
+
+/** What the router reads of the kernel's state (NetState implements it). */
+export interface VrrpNetView {
+  linkByName(name: string): LinkInfo | undefined;
+  link(ifindex: number): LinkInfo | undefined;
+  addresses(ifindex?: number): readonly AddressInfo[];
+  ipv4Addresses(ifindex?: number): readonly AddressInfo[];
+  on(handler: (event: NetEvent) => void): () => void;
+}
+
+export interface RouterDeps {
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly net: VrrpNetView;
+  readonly ops: VrrpLinkOps;
+  /** The raw VRRP socket of this router's family. */
+  readonly raw: RawIpSocket;
+  /** For the unsolicited NAs (IPv6). */
+  readonly icmp: Icmp6Socket | undefined;
+  /** For gratuitous ARP (IPv4). */
+  readonly packet: PacketSocket | undefined;
+  /** Write /proc/sys/... (relative path 'net/ipv6/conf/IF/accept_ra'); errors are the caller's to log. */
+  readonly sysctl: (path: string, value: string) => void;
+  /** A state change (after its effects ran). */
+  readonly transitioned: (router: VrrpRouter, t: Transition) => void;
+}
+
+export interface VrrpRouterStatus {
+  readonly name: string;
+  readonly interface: string;
+  readonly family: VrrpFamily;
+  readonly vrid: number;
+  readonly state: 'initialize' | 'backup' | 'active';
+  /** Why the router is out of the election (interface down, fault condition), when it is. */
+  readonly fault?: string;
+  readonly configuredPriority: number;
+  readonly priority: number;
+  /** Tracked conditions that change the priority now, and by how much. */
+  readonly priorityChanges: readonly { readonly condition: string; readonly weight: number }[];
+  readonly advertIntervalCs: number;
+  readonly preempt: boolean;
+  readonly preemptDelayMs: number;
+  readonly acceptMode: boolean;
+  readonly primaryAddress?: string;
+  readonly virtualMac: string;
+  readonly vmacInterface: string;
+  readonly vmacIfindex?: number;
+  readonly addresses: readonly string[];
+  readonly activeRouter?: { readonly address: string; readonly priority: number; readonly intervalCs: number; readonly at: number };
+  readonly learnedIntervalCs: number;
+  readonly skewTimeMs: number;
+  readonly activeDownIntervalMs: number;
+  readonly lastTransition?: Transition;
+  readonly syncGroup?: string;
+  readonly counters: VrrpMachine['counters'] & { readonly sendErrors: number; readonly announcementsSent: number; readonly received: number; readonly dropped: Readonly<Record<string, number>> };
+}
+
+export class VrrpRouter {
+  readonly machine: VrrpMachine;
+  private cfg: VrrpInstanceConfig;
+  readonly mac: string;
+  private vmacIfindex: number | undefined;
+  private parentIfindex: number | undefined;
+  /** Why the router is not in the election now; undefined while it is. */
+  private faultReason: string | undefined = 'not started';
+  private trackFault: string | undefined;
+  private announceTimer: TimerHandle | undefined;
+  private setUp = false;
+  private sendErrors = 0;
+  private announcementsSent = 0;
+  private received = 0;
+  private readonly dropped: Record<string, number> = {};
+  private changes: readonly { condition: string; weight: number }[] = [];
+  private warnedSend = 0;
+
+  constructor(cfg: VrrpInstanceConfig, private readonly deps: RouterDeps) {
+    this.cfg = cfg;
+    this.mac = virtualMac(cfg.family, cfg.vrid);
+    this.machine = new VrrpMachine(machineConfig(cfg), {
+      clock: deps.clock,
+      sendAdvertisement: (p) => this.sendAdvertisement(p),
+      enterActive: () => this.enterActive(),
+      leaveActive: () => this.leaveActive(),
+      transitioned: (t) => deps.transitioned(this, t),
+    });
+  }
+
+  get name(): string {
+    return this.cfg.name;
+  }
+  get config(): VrrpInstanceConfig {
+    return this.cfg;
+  }
+  get family(): VrrpFamily {
+    return this.cfg.family;
+  }
+  get isActive(): boolean {
+    return this.machine.state === 'active';
+  }
+  /** The macvlan's ifindex once created. */
+  get vmac(): number | undefined {
+    return this.vmacIfindex;
+  }
+  get parent(): number | undefined {
+    return this.parentIfindex;
+  }
+  /** The virtual link-local address (IPv6): the first virtual address. */
+  get virtualLinkLocal(): string | undefined {
+    return this.cfg.family === 6 ? this.cfg.addresses[0]?.address : undefined;
+  }
+
+  /**
+   * Create the macvlan (deleting one of the same name a killed run left behind), set it up
+   * for its job and follow the LAN interface. Throws when the kernel refuses.
+   */
+  async setup(): Promise<void> {
+    const parent = this.deps.net.linkByName(this.cfg.interface);
+    if (parent === undefined) throw new Error(`vrrp ${this.cfg.name}: interface ${this.cfg.interface} does not exist`);
+    this.parentIfindex = parent.ifindex;
+    const stale = this.deps.net.linkByName(this.cfg.vmacName);
+    if (stale !== undefined) {
+      this.deps.log.info(`vrrp ${this.cfg.name}: removing ${this.cfg.vmacName} (ifindex ${stale.ifindex}) left by an earlier run`);
+      await this.deps.ops.deleteLink(stale.ifindex);
+      await waitFor(this.deps.net, () => this.deps.net.linkByName(this.cfg.vmacName) === undefined, 2000);
+    }
+    await this.deps.ops.createMacvlan({ name: this.cfg.vmacName, parentIfindex: parent.ifindex, mac: this.mac, mode: 'bridge' });
+    const created = await waitFor(this.deps.net, () => this.deps.net.linkByName(this.cfg.vmacName), 2000);
+    if (created === undefined) throw new Error(`vrrp ${this.cfg.name}: ${this.cfg.vmacName} was created but never appeared in the link table`);
+    this.vmacIfindex = created.ifindex;
+    this.tune(parent.name, created.name);
+    this.setUp = true;
+    this.refresh();
+  }
+
+  /** Per-interface settings of the macvlan (and, for IPv4, the LAN interface). */
+  private tune(parentName: string, vmacName: string): void {
+    const set = (path: string, value: string): void => {
+      try {
+        this.deps.sysctl(path, value);
+      } catch (e) {
+        this.deps.log.warn(`vrrp ${this.cfg.name}: cannot set ${path.replaceAll('/', '.')} = ${value}: ${(e as Error).message}`);
+      }
+    };
+    if (this.cfg.family === 6) {
+      // The macvlan must not learn from RAs (the peer's, while both are briefly Active).
+      set(`net/ipv6/conf/${vmacName}/accept_ra`, '0');
+      set(`net/ipv6/conf/${vmacName}/accept_dad`, '0');
+    } else {
+      // An IPv4-only virtual router sends nothing IPv6 from the virtual MAC.
+      set(`net/ipv6/conf/${vmacName}/disable_ipv6`, '1');
+      // ARP answers for the virtual address from the macvlan only, and the macvlan answers
+      // for nothing else (the LAN interface's own addresses keep the LAN interface's MAC).
+      set(`net/ipv4/conf/${vmacName}/arp_ignore`, '1');
+      set(`net/ipv4/conf/${parentName}/arp_ignore`, '1');
+    }
+  }
+
+  /** Re-read the LAN interface: primary address, up and carrier; join or leave the election. */
+  refresh(): void {
+    if (!this.setUp) return;
+    const parent = this.deps.net.linkByName(this.cfg.interface);
+    const vmac = this.deps.net.linkByName(this.cfg.vmacName);
+    if (parent !== undefined && parent.ifindex !== this.parentIfindex) {
+      this.parentIfindex = parent.ifindex;
+    }
+    if (vmac !== undefined) this.vmacIfindex = vmac.ifindex;
+    const primary = parent === undefined ? undefined : this.primaryOf(parent.ifindex);
+    this.machine.setPrimaryAddress(primary);
+    const reason =
+      parent === undefined ? `${this.cfg.interface} is gone`
+      : !parent.up ? `${this.cfg.interface} is down`
+      : !parent.carrier ? `${this.cfg.interface} has no carrier`
+      : vmac === undefined ? `${this.cfg.vmacName} is gone`
+      : primary === undefined ? `${this.cfg.interface} has no ${this.cfg.family === 6 ? 'link-local' : 'IPv4'} address to send from`
+      : this.trackFault;
+    this.setFault(reason);
+  }
+
+  /** A tracked condition of weight 0 is false (fault) or no longer (undefined). */
+  setTrackFault(reason: string | undefined): void {
+    this.trackFault = reason;
+    this.refresh();
+  }
+
+  /** The tracked conditions now changing the priority (status shows them). */
+  setPriority(priority: number, changes: readonly { condition: string; weight: number }[], why: string): void {
+    this.changes = changes;
+    this.machine.setPriority(priority, why);
+  }
+
+  private setFault(reason: string | undefined): void {
+    if (reason === this.faultReason) return;
+    const was = this.faultReason;
+    this.faultReason = reason;
+    if (reason !== undefined && was === undefined) {
+      this.deps.log.warn(`vrrp ${this.cfg.name}: leaving the election: ${reason}`);
+      this.machine.shutdown(reason);
+    } else if (reason === undefined) {
+      this.machine.startup(was === 'not started' ? 'startup' : `${was} no longer`);
+    }
+  }
+
+  /** The LAN interface's primary address: its first usable link-local (IPv6) or first IPv4 address. */
+  private primaryOf(ifindex: number): string | undefined {
+    if (this.cfg.family === 6) {
+      const own = new Set(this.cfg.addresses.map((a) => a.address));
+      return this.deps.net.addresses(ifindex).find((a) => isLinkLocal(a.address) && !a.tentative && !a.dadFailed && !own.has(a.address))?.address;
+    }
+    const own = new Set(this.cfg.addresses.map((a) => a.address));
+    return this.deps.net.ipv4Addresses(ifindex).find((a) => !own.has(a.address))?.address;
+  }
+
+  /** An advertisement for this VRID arrived on the LAN interface and passed the codec's checks. */
+  receive(adv: DecodedAdvertisement, source: string): void {
+    this.received++;
+    if (source === this.machine.primaryAddress) {
+      this.drop('own');
+      return;
+    }
+    if (adv.priority === 255 && !sameAddresses(adv.addresses, this.cfg.addresses.map((a) => a.address)) && this.cfg.priority !== 255) {
+      // RFC 9568 7.1: an owner's list that differs is logged (rate-limited by the caller's drops).
+    }
+    this.machine.receive(adv, source);
+  }
+
+  /** Count a dropped advertisement for this router. */
+  drop(reason: VrrpDropReason): void {
+    this.dropped[reason] = (this.dropped[reason] ?? 0) + 1;
+  }
+
+  /** Apply a reloaded configuration of the same instance (same interface, family, VRID, vmac). */
+  reconfigure(cfg: VrrpInstanceConfig): void {
+    this.cfg = cfg;
+    this.machine.reconfigure(machineConfig(cfg));
+    this.refresh();
+  }
+
+  private sendAdvertisement(priority: number): void {
+    const source = this.machine.primaryAddress;
+    const ifindex = this.vmacIfindex;
+    if (source === undefined || ifindex === undefined) return;
+    const group = this.cfg.family === 6 ? VRRP_GROUP_V6 : VRRP_GROUP_V4;
+    const adv: Advertisement = { vrid: this.cfg.vrid, priority, maxAdvertIntervalCs: this.cfg.advertIntervalCs, addresses: this.cfg.addresses.map((a) => a.address) };
+    try {
+      this.deps.raw.send(encodeAdvertisement(this.cfg.family, adv, source, group), group, ifindex, source);
+    } catch (e) {
+      this.sendErrors++;
+      this.warnSend(`sending the advertisement failed: ${(e as Error).message}`);
+    }
+  }
+
+  private warnSend(msg: string): void {
+    // One line per second at most: a broken link must not flood the log at 100 advertisements/s.
+    const now = this.deps.clock.now();
+    if (now - this.warnedSend < 1000) return;
+    this.warnedSend = now;
+    this.deps.log.warn(`vrrp ${this.cfg.name}: ${msg}`);
+  }
+
+  private enterActive(): void {
+    const ifindex = this.vmacIfindex;
+    if (ifindex === undefined) return;
+    const fail = (what: string) => (e: unknown) => this.deps.log.error(`vrrp ${this.cfg.name}: ${what}: ${(e as Error).message}`);
+    void this.deps.ops.setLinkUp(ifindex, true).catch(fail(`cannot bring ${this.cfg.vmacName} up`));
+    // The virtual link-local first (RFC 9568 errata), so RAs and NAs can come from it.
+    for (const a of this.cfg.addresses) {
+      void this.deps.ops.addAddress({ ifindex, family: this.cfg.family, address: a.address, prefixLength: a.prefixLength, nodad: true }).catch(fail(`cannot add ${a.address}/${a.prefixLength}`));
+    }
+    this.announce(this.cfg.garpRepeat);
+  }
+
+  private leaveActive(): void {
+    this.cancelAnnounce();
+    const ifindex = this.vmacIfindex;
+    if (ifindex === undefined) return;
+    const fail = (what: string) => (e: unknown) => this.deps.log.warn(`vrrp ${this.cfg.name}: ${what}: ${(e as Error).message}`);
+    for (const a of [...this.cfg.addresses].reverse()) {
+      void this.deps.ops.removeAddress({ ifindex, family: this.cfg.family, address: a.address, prefixLength: a.prefixLength }).catch(fail(`cannot remove ${a.address}`));
+    }
+    void this.deps.ops.setLinkUp(ifindex, false).catch(fail(`cannot bring ${this.cfg.vmacName} down`));
+  }
+
+  /** Unsolicited NAs / gratuitous ARPs for every virtual address, `left` rounds garpIntervalMs apart. */
+  private announce(left: number): void {
+    this.cancelAnnounce();
+    if (left <= 0 || this.machine.state === 'initialize') return;
+    const ifindex = this.vmacIfindex;
+    if (ifindex === undefined) return;
+    for (const a of this.cfg.addresses) {
+      try {
+        if (this.cfg.family === 6) {
+          // From the virtual link-local, so the NA itself comes from the virtual router.
+          this.deps.icmp?.send(unsolicitedNa(a.address, this.mac), ALL_NODES, ifindex, this.virtualLinkLocal);
+        } else {
+          this.deps.packet?.send(gratuitousArp(a.address, this.mac), ifindex);
+        }
+        this.announcementsSent++;
+      } catch (e) {
+        this.sendErrors++;
+        this.warnSend(`announcing ${a.address} failed: ${(e as Error).message}`);
+      }
+    }
+    if (left > 1) {
+      this.announceTimer = this.deps.clock.setTimeout(() => {
+        this.announceTimer = undefined;
+        if (this.machine.state === 'active') this.announce(left - 1);
+      }, this.cfg.garpIntervalMs);
+    }
+  }
+
+  private cancelAnnounce(): void {
+    if (this.announceTimer !== undefined) this.deps.clock.clearTimeout(this.announceTimer);
+    this.announceTimer = undefined;
+  }
+
+  /**
+   * Leave for good: an Active sends priority 0 (its peer takes over after Skew_Time) and gives
+   * the addresses back; then the macvlan is deleted. Resolves when the kernel acknowledged.
+   */
+  async teardown(): Promise<void> {
+    this.faultReason = 'stopped';
+    this.machine.shutdown('firsthop stopping');
+    this.machine.dispose();
+    this.cancelAnnounce();
+    this.setUp = false;
+    const ifindex = this.vmacIfindex;
+    this.vmacIfindex = undefined;
+    if (ifindex !== undefined) {
+      try {
+        await this.deps.ops.deleteLink(ifindex);
+      } catch (e) {
+        this.deps.log.warn(`vrrp ${this.cfg.name}: cannot delete ${this.cfg.vmacName}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  status(syncGroup?: string): VrrpRouterStatus {
+    const m = this.machine;
+    return {
+      name: this.cfg.name,
+      interface: this.cfg.interface,
+      family: this.cfg.family,
+      vrid: this.cfg.vrid,
+      state: m.state,
+      ...(this.faultReason !== undefined ? { fault: this.faultReason } : {}),
+      configuredPriority: this.cfg.priority,
+      priority: m.priority,
+      priorityChanges: this.changes,
+      advertIntervalCs: this.cfg.advertIntervalCs,
+      preempt: this.cfg.preempt,
+      preemptDelayMs: this.cfg.preemptDelayMs,
+      acceptMode: this.cfg.acceptMode,
+      ...(m.primaryAddress !== undefined ? { primaryAddress: m.primaryAddress } : {}),
+      virtualMac: this.mac,
+      vmacInterface: this.cfg.vmacName,
+      ...(this.vmacIfindex !== undefined ? { vmacIfindex: this.vmacIfindex } : {}),
+      addresses: this.cfg.addresses.map((a) => `${a.address}/${a.prefixLength}`),
+      ...(m.active !== undefined ? { activeRouter: m.active } : {}),
+      learnedIntervalCs: m.learnedIntervalCs,
+      skewTimeMs: m.skewTimeMs,
+      activeDownIntervalMs: m.activeDownIntervalMs,
+      ...(m.last !== undefined ? { lastTransition: m.last } : {}),
+      ...(syncGroup !== undefined ? { syncGroup } : {}),
+      counters: { ...m.counters, sendErrors: this.sendErrors, announcementsSent: this.announcementsSent, received: this.received, dropped: { ...this.dropped } },
+    };
+  }
+}
+
+export function machineConfig(cfg: VrrpInstanceConfig): MachineConfig {
+  return {
+    name: cfg.name,
+    family: cfg.family,
+    vrid: cfg.vrid,
+    priority: cfg.priority,
+    advertIntervalCs: cfg.advertIntervalCs,
+    preempt: cfg.preempt,
+    preemptDelayMs: cfg.preemptDelayMs,
+    acceptMode: cfg.acceptMode,
+  };
+}
+
+function sameAddresses(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+/** Resolve with `check()`'s first truthy value, re-checked on every netlink event, or undefined after `ms`. */
+function waitFor<T>(net: VrrpNetView, check: () => T | undefined | false, ms: number): Promise<T | undefined> {
+  const now = check();
+  if (now !== undefined && now !== false) return Promise.resolve(now);
+  return new Promise((resolve) => {
+    let off: (() => void) | undefined;
+    const timer = setTimeout(() => {
+      off?.();
+      resolve(undefined);
+    }, ms);
+    off = net.on(() => {
+      const v = check();
+      if (v === undefined || v === false) return;
+      clearTimeout(timer);
+      off?.();
+      resolve(v);
+    });
+  });
+}
