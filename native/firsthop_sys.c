@@ -4,14 +4,21 @@
  *   - raw IPv6 sockets (ICMPv6 for Neighbor Discovery; the same path serves any other
  *     protocol, e.g. VRRP = 112, with a checksum offset) with IPV6_PKTINFO / IPV6_HOPLIMIT
  *     ancillary data on receive and IPV6_PKTINFO on send;
- *   - NETLINK_ROUTE sockets subscribed to multicast groups, whole datagrams in and out.
+ *   - raw IPv4 sockets of one protocol (VRRP = 112) with IP_PKTINFO on receive and send;
+ *     the IPv4 header the kernel hands up is parsed (and stripped) here;
+ *   - NETLINK_ROUTE sockets subscribed to multicast groups, whole datagrams in and out;
+ *   - AF_PACKET sockets that only send whole Ethernet frames (gratuitous ARP).
  *
  * Each socket is non-blocking and watched by a libuv uv_poll_t on Node's own loop: no
  * threads, no timers. When the fd is readable the socket is drained (recvmsg until EAGAIN,
  * bounded per wake-up; uv_poll is level-triggered so the rest comes next iteration) and
- * every datagram is passed to the JavaScript callback given at open:
+ * every datagram is passed to the JavaScript callback given at open (packet sockets only
+ * send: they have no callback and are not watched):
  *
  *   raw:     callback(err, data, source16, destination16, ifindex, hopLimit)
+ *   raw4:    callback(err, payload, source4, destination4, ifindex, ttl)   payload after
+ *                                        the IPv4 header; datagrams shorter than their
+ *                                        header are dropped
  *   netlink: callback(err, data)        err.code === 'ENOBUFS' means the kernel dropped
  *                                        messages (receive queue overflow)
  *
@@ -37,11 +44,21 @@
 #include <netinet/in.h>
 #include <netinet/icmp6.h>
 #include <linux/netlink.h>
+#include <linux/if_packet.h>
 #include <node_api.h>
 #include <uv.h>
 
 #define FH_RAW6 1
 #define FH_NETLINK 2
+#define FH_RAW4 3
+#define FH_PACKET 4
+/* Older libc headers may lack these (Linux 4.15 / 2.6.31). */
+#ifndef IPV6_FREEBIND
+#define IPV6_FREEBIND 78
+#endif
+#ifndef IP_MULTICAST_ALL
+#define IP_MULTICAST_ALL 49
+#endif
 /* Datagrams handled per readable wake-up before yielding to the loop. */
 #define FH_BUDGET 256
 /* An IPv6 payload (what a raw socket returns) is at most 65535 octets without jumbograms. */
@@ -240,9 +257,19 @@ static void on_finalize(napi_env env, void *data, void *hint) {
 
 static void on_poll(uv_poll_t *handle, int status, int events);
 
+static const char *kind_name(int kind) {
+  switch (kind) {
+    case FH_RAW6: return "firsthop:raw6";
+    case FH_RAW4: return "firsthop:raw4";
+    case FH_PACKET: return "firsthop:packet";
+    default: return "firsthop:netlink";
+  }
+}
+
 /*
  * Wraps an open fd: allocates the state, the receive buffer, the JS external and starts
- * polling. Closes the fd on failure.
+ * polling. Closes the fd on failure. A send-only socket passes callback NULL (and buflen
+ * 0): it is never polled.
  */
 static napi_value sock_wrap(napi_env env, int fd, int kind, size_t buflen, napi_value callback) {
   fh_sock *s;
@@ -251,7 +278,7 @@ static napi_value sock_wrap(napi_env env, int fd, int kind, size_t buflen, napi_
   int rc;
 
   s = calloc(1, sizeof *s);
-  if (s == NULL || (s->buf = malloc(buflen)) == NULL) {
+  if (s == NULL || (buflen > 0 && (s->buf = malloc(buflen)) == NULL)) {
     free(s);
     close(fd);
     throw_errno(env, "malloc", ENOMEM);
@@ -270,11 +297,15 @@ static napi_value sock_wrap(napi_env env, int fd, int kind, size_t buflen, napi_
     return NULL;
   }
   /* From here on the finalizer owns `s`; failures just close the socket. */
-  if (napi_create_reference(env, external, 1, &s->self) != napi_ok ||
-      napi_create_reference(env, callback, 1, &s->callback) != napi_ok ||
+  if (napi_create_reference(env, external, 1, &s->self) != napi_ok) {
+    sock_close(s);
+    napi_throw_error(env, NULL, "socket setup failed");
+    return NULL;
+  }
+  if (callback == NULL) return external;
+  if (napi_create_reference(env, callback, 1, &s->callback) != napi_ok ||
       napi_create_object(env, &resource) != napi_ok ||
-      napi_create_string_utf8(env, kind == FH_RAW6 ? "firsthop:raw6" : "firsthop:netlink", NAPI_AUTO_LENGTH,
-                              &name) != napi_ok ||
+      napi_create_string_utf8(env, kind_name(kind), NAPI_AUTO_LENGTH, &name) != napi_ok ||
       napi_async_init(env, resource, name, &s->async) != napi_ok ||
       napi_get_uv_event_loop(env, &loop) != napi_ok) {
     sock_close(s);
@@ -377,6 +408,68 @@ static int raw_recv(fh_sock *s) {
   return 1;
 }
 
+/*
+ * One datagram from a raw IPv4 socket: the kernel hands up the IPv4 header too, so source,
+ * destination and TTL come from it (and it is stripped); the interface from IP_PKTINFO.
+ * Returns 1 when one was handled (delivered or dropped), 0 to stop.
+ */
+static int raw4_recv(fh_sock *s) {
+  napi_env env = s->env;
+  struct sockaddr_in from;
+  struct iovec iov;
+  struct msghdr msg;
+  struct cmsghdr *cm;
+  union {
+    char buf[CMSG_SPACE(sizeof(struct in_pktinfo)) + 64];
+    struct cmsghdr align;
+  } control;
+  int ifindex = 0;
+  size_t ihl, total;
+  ssize_t n;
+  napi_value argv[6];
+
+  memset(&msg, 0, sizeof msg);
+  iov.iov_base = s->buf;
+  iov.iov_len = s->buflen;
+  msg.msg_name = &from;
+  msg.msg_namelen = sizeof from;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.buf;
+  msg.msg_controllen = sizeof control.buf;
+  n = recvmsg(s->fd, &msg, 0);
+  if (n < 0) {
+    int err = errno;
+    if (err == EAGAIN || err == EWOULDBLOCK) return 0;
+    if (err == EINTR) return 1;
+    report_error(s, "recvmsg", err);
+    return 0;
+  }
+  if (msg.msg_flags & MSG_TRUNC) return 1; /* an IPv4 datagram is at most 65535 octets; drop */
+  /* Header sanity: version 4, IHL >= 5 words, the whole header present, total length not
+     shorter than the header (the kernel has checked all this; a malformed one is dropped). */
+  if (n < 20 || (s->buf[0] >> 4) != 4) return 1;
+  ihl = (size_t)(s->buf[0] & 0x0f) * 4;
+  total = ((size_t)s->buf[2] << 8) | s->buf[3];
+  if (ihl < 20 || (size_t)n < ihl || total < ihl) return 1;
+  if (total > (size_t)n) total = (size_t)n;
+  for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
+    if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO && cm->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+      struct in_pktinfo pi;
+      memcpy(&pi, CMSG_DATA(cm), sizeof pi);
+      ifindex = pi.ipi_ifindex;
+    }
+  }
+  if (napi_get_null(env, &argv[0]) != napi_ok ||
+      napi_create_buffer_copy(env, total - ihl, s->buf + ihl, NULL, &argv[1]) != napi_ok ||
+      napi_create_buffer_copy(env, 4, s->buf + 12, NULL, &argv[2]) != napi_ok ||
+      napi_create_buffer_copy(env, 4, s->buf + 16, NULL, &argv[3]) != napi_ok ||
+      napi_create_int32(env, ifindex, &argv[4]) != napi_ok || napi_create_int32(env, s->buf[8], &argv[5]) != napi_ok)
+    return 0;
+  call_js(s, 6, argv);
+  return 1;
+}
+
 /* One datagram from a netlink socket. Returns 1 when one was handled, 0 to stop. */
 static int nl_recv(fh_sock *s) {
   napi_env env = s->env;
@@ -442,7 +535,14 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
     report_error(s, "poll", -status);
   } else {
     for (i = 0; i < FH_BUDGET && !s->closed; i++) {
-      if (!(s->kind == FH_RAW6 ? raw_recv(s) : nl_recv(s))) break;
+      int more;
+      switch (s->kind) {
+        case FH_RAW6: more = raw_recv(s); break;
+        case FH_RAW4: more = raw4_recv(s); break;
+        case FH_NETLINK: more = nl_recv(s); break;
+        default: more = 0; break;
+      }
+      if (!more) break;
     }
   }
   napi_close_handle_scope(s->env, scope);
@@ -459,6 +559,15 @@ static int setopt_int(napi_env env, int fd, int level, int name, int value, cons
   return 1;
 }
 
+/* setopt_int for an option an older kernel may not know (ENOPROTOOPT is not an error). */
+static int setopt_optional(napi_env env, int fd, int level, int name, int value, const char *what) {
+  if (setsockopt(fd, level, name, &value, sizeof value) < 0 && errno != ENOPROTOOPT) {
+    throw_errno(env, what, errno);
+    return 0;
+  }
+  return 1;
+}
+
 /*
  * openRaw6(protocol, icmpTypes | null, checksumOffset, hopLimit, multicastLoop, netns | null, callback)
  *
@@ -466,6 +575,10 @@ static int setopt_int(napi_env env, int fd, int level, int name, int value, cons
  * (RFC 3542 3.1; Linux even refuses IPV6_CHECKSUM on ICMPv6 sockets with EINVAL), and
  * icmpTypes sets the ICMP6_FILTER. Other protocols (VRRP 112: offset 6) pass checksumOffset
  * >= 0 to have the kernel compute and verify it over the IPv6 pseudo-header, or -1.
+ *
+ * An unbound raw IPv6 socket receives every multicast packet of its protocol that the host
+ * accepts on any interface (a group joined by any socket there): IPV6_MULTICAST_ALL is only
+ * consulted for sockets bound to an address (raw_v6_match), so the caller filters.
  */
 static napi_value open_raw6(napi_env env, napi_callback_info info) {
   size_t argc = 7;
@@ -632,6 +745,263 @@ static napi_value membership(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * setFreebind(handle, on) : IPV6_FREEBIND (raw IPv6) or IP_FREEBIND (raw IPv4).
+ *
+ * IPv6: lets IPV6_PKTINFO name a source that is not an address of the outgoing interface
+ * (ip6_datagram_send_ctl otherwise refuses it with EINVAL; a link-local source must be on
+ * that very device), e.g. the parent's link-local sent out of a macvlan.
+ */
+static napi_value set_freebind(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  fh_sock *s;
+  bool on;
+  int value;
+
+  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2) THROW_TYPE(env, "setFreebind needs 2 arguments");
+  s = get_sock(env, argv[0]);
+  if (s == NULL || (s->kind != FH_RAW6 && s->kind != FH_RAW4)) THROW_TYPE(env, "not a raw IP socket handle");
+  CHECK_NAPI(env, napi_get_value_bool(env, argv[1], &on));
+  if (s->closed) {
+    throw_errno(env, "setsockopt", EBADF);
+    return NULL;
+  }
+  value = on ? 1 : 0;
+  if (s->kind == FH_RAW6) {
+    if (setsockopt(s->fd, IPPROTO_IPV6, IPV6_FREEBIND, &value, sizeof value) < 0) throw_errno(env, "setsockopt IPV6_FREEBIND", errno);
+  } else {
+    if (setsockopt(s->fd, IPPROTO_IP, IP_FREEBIND, &value, sizeof value) < 0) throw_errno(env, "setsockopt IP_FREEBIND", errno);
+  }
+  return NULL;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Raw IPv4 sockets                                                                     */
+
+/* A 4-byte IPv4 address given as a Uint8Array. */
+static int get_in4(napi_env env, napi_value v, struct in_addr *out) {
+  void *data;
+  size_t len;
+  if (!get_bytes(env, v, &data, &len) || len != 4) return 0;
+  memcpy(out, data, 4);
+  return 1;
+}
+
+/*
+ * openRaw4(protocol, ttl, multicastLoop, netns | null, callback)
+ *
+ * AF_INET SOCK_RAW of `protocol` (1..254; 255 would be IPPROTO_RAW, send-only with
+ * IP_HDRINCL). The kernel writes the IPv4 header (TTL from IP_TTL / IP_MULTICAST_TTL); the
+ * caller computes its protocol's checksum. IP_PKTINFO on receive gives the interface.
+ * IP_MULTICAST_ALL 0: multicast is delivered only for groups this socket joined, on the
+ * interface it joined them on (ip_mc_sf_allow; unlike IPv6, this works on raw sockets).
+ */
+static napi_value open_raw4(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  int32_t protocol, ttl;
+  bool loop;
+  char netns[4096];
+  int has_netns, fd;
+  napi_valuetype t;
+
+  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 5) THROW_TYPE(env, "openRaw4 needs 5 arguments");
+  CHECK_NAPI(env, napi_get_value_int32(env, argv[0], &protocol));
+  CHECK_NAPI(env, napi_get_value_int32(env, argv[1], &ttl));
+  CHECK_NAPI(env, napi_get_value_bool(env, argv[2], &loop));
+  has_netns = !is_nullish(env, argv[3]);
+  if (has_netns && !get_string(env, argv[3], netns, sizeof netns)) THROW_TYPE(env, "netns must be a path string");
+  CHECK_NAPI(env, napi_typeof(env, argv[4], &t));
+  if (t != napi_function) THROW_TYPE(env, "callback must be a function");
+  if (protocol <= 0 || protocol >= 255) THROW_TYPE(env, "protocol must be 1..254");
+  if (ttl < 1 || ttl > 255) THROW_TYPE(env, "ttl must be 1..255");
+
+  fd = socket_in_netns(env, has_netns ? netns : NULL, AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+  if (fd < 0) return NULL;
+  if (!setopt_int(env, fd, IPPROTO_IP, IP_PKTINFO, 1, "setsockopt IP_PKTINFO") ||
+      !setopt_int(env, fd, IPPROTO_IP, IP_TTL, ttl, "setsockopt IP_TTL") ||
+      !setopt_int(env, fd, IPPROTO_IP, IP_MULTICAST_TTL, ttl, "setsockopt IP_MULTICAST_TTL") ||
+      !setopt_int(env, fd, IPPROTO_IP, IP_MULTICAST_LOOP, loop ? 1 : 0, "setsockopt IP_MULTICAST_LOOP") ||
+      !setopt_optional(env, fd, IPPROTO_IP, IP_MULTICAST_ALL, 0, "setsockopt IP_MULTICAST_ALL")) {
+    close(fd);
+    return NULL;
+  }
+  return sock_wrap(env, fd, FH_RAW4, FH_RAW_BUF, argv[4]);
+}
+
+/*
+ * sendRaw4(handle, data, destination4, ifindex, source4 | null) -> bytes sent
+ *
+ * IP_PKTINFO carries the outgoing interface (ipi_ifindex) and the source (ipi_spec_dst;
+ * 0.0.0.0 lets the kernel choose). For multicast destinations ipi_ifindex takes precedence
+ * over IP_MULTICAST_IF (raw_sendmsg falls back to it only when no ifindex is given), so the
+ * packet leaves by `ifindex` without a per-send IP_MULTICAST_IF.
+ */
+static napi_value send_raw4(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5], result;
+  fh_sock *s;
+  void *data;
+  size_t len;
+  struct sockaddr_in to;
+  struct in_pktinfo pi;
+  struct iovec iov;
+  struct msghdr msg;
+  struct cmsghdr *cm;
+  union {
+    char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
+    struct cmsghdr align;
+  } control;
+  int32_t ifindex;
+  ssize_t n;
+
+  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 5) THROW_TYPE(env, "sendRaw4 needs 5 arguments");
+  s = get_sock(env, argv[0]);
+  if (s == NULL || s->kind != FH_RAW4) THROW_TYPE(env, "not a raw IPv4 socket handle");
+  if (s->closed) {
+    throw_errno(env, "sendmsg", EBADF);
+    return NULL;
+  }
+  if (!get_bytes(env, argv[1], &data, &len)) THROW_TYPE(env, "data must be a Uint8Array");
+  memset(&to, 0, sizeof to);
+  memset(&pi, 0, sizeof pi);
+  to.sin_family = AF_INET;
+  if (!get_in4(env, argv[2], &to.sin_addr)) THROW_TYPE(env, "destination must be 4 bytes");
+  CHECK_NAPI(env, napi_get_value_int32(env, argv[3], &ifindex));
+  if (ifindex < 0) THROW_TYPE(env, "ifindex must be >= 0");
+  if (!is_nullish(env, argv[4]) && !get_in4(env, argv[4], &pi.ipi_spec_dst)) THROW_TYPE(env, "source must be 4 bytes");
+  pi.ipi_ifindex = ifindex;
+
+  memset(&msg, 0, sizeof msg);
+  memset(&control, 0, sizeof control);
+  iov.iov_base = data;
+  iov.iov_len = len;
+  msg.msg_name = &to;
+  msg.msg_namelen = sizeof to;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.buf;
+  msg.msg_controllen = sizeof control.buf;
+  cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = IPPROTO_IP;
+  cm->cmsg_type = IP_PKTINFO;
+  cm->cmsg_len = CMSG_LEN(sizeof pi);
+  memcpy(CMSG_DATA(cm), &pi, sizeof pi);
+
+  do {
+    n = sendmsg(s->fd, &msg, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    throw_errno(env, "sendmsg", errno);
+    return NULL;
+  }
+  CHECK_NAPI(env, napi_create_int64(env, (int64_t)n, &result));
+  return result;
+}
+
+/* membership4(handle, group4, ifindex, join) : IP_ADD_MEMBERSHIP / IP_DROP_MEMBERSHIP with ip_mreqn. */
+static napi_value membership4(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  fh_sock *s;
+  struct ip_mreqn mreq;
+  int32_t ifindex;
+  bool join;
+
+  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 4) THROW_TYPE(env, "membership4 needs 4 arguments");
+  s = get_sock(env, argv[0]);
+  if (s == NULL || s->kind != FH_RAW4) THROW_TYPE(env, "not a raw IPv4 socket handle");
+  memset(&mreq, 0, sizeof mreq);
+  if (!get_in4(env, argv[1], &mreq.imr_multiaddr)) THROW_TYPE(env, "group must be 4 bytes");
+  CHECK_NAPI(env, napi_get_value_int32(env, argv[2], &ifindex));
+  CHECK_NAPI(env, napi_get_value_bool(env, argv[3], &join));
+  if (ifindex < 0) THROW_TYPE(env, "ifindex must be >= 0");
+  if (s->closed) {
+    throw_errno(env, "setsockopt", EBADF);
+    return NULL;
+  }
+  mreq.imr_ifindex = ifindex;
+  if (setsockopt(s->fd, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP : IP_DROP_MEMBERSHIP, &mreq, sizeof mreq) < 0) {
+    throw_errno(env, join ? "setsockopt IP_ADD_MEMBERSHIP" : "setsockopt IP_DROP_MEMBERSHIP", errno);
+    return NULL;
+  }
+  return NULL;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Packet sockets (send only)                                                           */
+
+/*
+ * openPacket(netns | null)
+ *
+ * AF_PACKET SOCK_RAW with protocol 0: the kernel registers no receive hook for it, so
+ * nothing is ever queued on it (it is not polled either).
+ */
+static napi_value open_packet(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  char netns[4096];
+  int has_netns, fd;
+
+  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  has_netns = argc >= 1 && !is_nullish(env, argv[0]);
+  if (has_netns && !get_string(env, argv[0], netns, sizeof netns)) THROW_TYPE(env, "netns must be a path string");
+  fd = socket_in_netns(env, has_netns ? netns : NULL, AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return NULL;
+  return sock_wrap(env, fd, FH_PACKET, 0, NULL);
+}
+
+/*
+ * sendPacket(handle, frame, ifindex) -> bytes sent
+ *
+ * One whole Ethernet frame (destination MAC, source MAC, EtherType, payload; no FCS) out of
+ * `ifindex`, via sendto with a sockaddr_ll naming the interface, the frame's destination
+ * MAC and EtherType.
+ */
+static napi_value send_packet(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3], result;
+  fh_sock *s;
+  void *data;
+  size_t len;
+  int32_t ifindex;
+  struct sockaddr_ll to;
+  ssize_t n;
+
+  CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) THROW_TYPE(env, "sendPacket needs 3 arguments");
+  s = get_sock(env, argv[0]);
+  if (s == NULL || s->kind != FH_PACKET) THROW_TYPE(env, "not a packet socket handle");
+  if (s->closed) {
+    throw_errno(env, "sendto", EBADF);
+    return NULL;
+  }
+  if (!get_bytes(env, argv[1], &data, &len)) THROW_TYPE(env, "frame must be a Uint8Array");
+  if (len < 14) THROW_TYPE(env, "frame must hold at least an Ethernet header (14 octets)");
+  CHECK_NAPI(env, napi_get_value_int32(env, argv[2], &ifindex));
+  if (ifindex <= 0) THROW_TYPE(env, "ifindex must be > 0");
+  memset(&to, 0, sizeof to);
+  to.sll_family = AF_PACKET;
+  memcpy(&to.sll_protocol, (unsigned char *)data + 12, 2); /* EtherType, network order */
+  to.sll_ifindex = ifindex;
+  to.sll_halen = 6;
+  memcpy(to.sll_addr, data, 6);
+  do {
+    n = sendto(s->fd, data, len, 0, (struct sockaddr *)&to, sizeof to);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    throw_errno(env, "sendto", errno);
+    return NULL;
+  }
+  CHECK_NAPI(env, napi_create_int64(env, (int64_t)n, &result));
+  return result;
+}
+
 /* ------------------------------------------------------------------------------------ */
 /* Netlink sockets                                                                      */
 
@@ -769,6 +1139,12 @@ static napi_value init(napi_env env, napi_value exports) {
       {"openRaw6", NULL, open_raw6, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendRaw6", NULL, send_raw6, NULL, NULL, NULL, napi_enumerable, NULL},
       {"membership", NULL, membership, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setFreebind", NULL, set_freebind, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"openRaw4", NULL, open_raw4, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendRaw4", NULL, send_raw4, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"membership4", NULL, membership4, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"openPacket", NULL, open_packet, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sendPacket", NULL, send_packet, NULL, NULL, NULL, napi_enumerable, NULL},
       {"openNetlink", NULL, open_netlink, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendNetlink", NULL, send_netlink, NULL, NULL, NULL, napi_enumerable, NULL},
       {"netlinkPortId", NULL, netlink_port_id, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -5,9 +5,19 @@
  * needs it.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { isIPv4 } from 'node:net';
 import { dirname, join } from 'node:path';
 import { formatIPv6, isMulticast, parseIPv6 } from '../net/ipv6';
-import { SysError, type Icmp6Socket, type IcmpPacket, type RawNetlinkSocket, type SystemBackend } from './types';
+import {
+  SysError,
+  type Icmp6Socket,
+  type IcmpPacket,
+  type IpPacket,
+  type PacketSocket,
+  type RawIpSocket,
+  type RawNetlinkSocket,
+  type SystemBackend,
+} from './types';
 
 /** Opaque handle of one native socket. */
 export type NativeHandle = { readonly __brand: 'firsthop_sys socket' };
@@ -25,6 +35,21 @@ export interface NativeAddon {
   ): NativeHandle;
   sendRaw6(handle: NativeHandle, data: Uint8Array, destination: Uint8Array, ifindex: number, source: Uint8Array | null): number;
   membership(handle: NativeHandle, group: Uint8Array, ifindex: number, join: boolean): void;
+  /** IPV6_FREEBIND on a raw IPv6 socket, IP_FREEBIND on a raw IPv4 one. */
+  setFreebind(handle: NativeHandle, on: boolean): void;
+  /** Raw IPv4 socket; the callback gets the payload after the IPv4 header, and the header's TTL. */
+  openRaw4(
+    protocol: number,
+    ttl: number,
+    multicastLoop: boolean,
+    netns: string | null,
+    callback: (err: NativeError | null, data?: Buffer, source?: Buffer, destination?: Buffer, ifindex?: number, ttl?: number) => void,
+  ): NativeHandle;
+  sendRaw4(handle: NativeHandle, data: Uint8Array, destination: Uint8Array, ifindex: number, source: Uint8Array | null): number;
+  membership4(handle: NativeHandle, group: Uint8Array, ifindex: number, join: boolean): void;
+  /** AF_PACKET SOCK_RAW, protocol 0: send only, never polled. */
+  openPacket(netns: string | null): NativeHandle;
+  sendPacket(handle: NativeHandle, frame: Uint8Array, ifindex: number): number;
   openNetlink(
     protocol: number,
     groups: readonly number[],
@@ -188,6 +213,141 @@ class LinuxIcmp6Socket implements Icmp6Socket {
   }
 }
 
+function parseIPv4(text: string): Uint8Array {
+  if (!isIPv4(text)) throw new SysError(`${text} is not an IPv4 address`, 'EINVAL', 22);
+  return Uint8Array.from(text.split('.').map(Number));
+}
+
+function formatIPv4(bytes: Uint8Array): string {
+  return `${bytes[0] ?? 0}.${bytes[1] ?? 0}.${bytes[2] ?? 0}.${bytes[3] ?? 0}`;
+}
+
+function isMulticast4(bytes: Uint8Array): boolean {
+  return ((bytes[0] ?? 0) & 0xf0) === 0xe0;
+}
+
+export interface RawIpOptions {
+  readonly family: 4 | 6;
+  readonly protocol: number;
+  readonly checksumOffset?: number;
+  readonly freebind?: boolean;
+}
+
+/**
+ * A raw IPv4 or IPv6 socket of one protocol (VRRP). Hop limit / TTL 255, multicast loop off.
+ * Multicast is delivered only for groups this socket joined, on the interface it joined them
+ * on: IPv4 by the kernel (IP_MULTICAST_ALL 0), IPv6 by a filter here, since an unbound raw
+ * IPv6 socket gets every group any socket of the host joined (IPV6_MULTICAST_ALL is ignored
+ * for it).
+ */
+class LinuxRawIpSocket implements RawIpSocket {
+  readonly family: 4 | 6;
+  private readonly handlers: ((packet: IpPacket) => void)[] = [];
+  /** `${ifindex}|${group}` joined on this socket (IPv6 receive filter). */
+  private readonly groups = new Set<string>();
+  private closed = false;
+  private readonly handle: NativeHandle;
+
+  constructor(private readonly native: NativeAddon, options: RawIpOptions, netns: string | null) {
+    const { family, protocol } = options;
+    if (family !== 4 && family !== 6) throw new SysError(`address family ${String(family)} is not 4 or 6`, 'EAFNOSUPPORT', 97);
+    if (family === 4 && options.checksumOffset !== undefined) {
+      throw new SysError('IPv4 raw sockets have no checksum offload: the caller computes the checksum', 'EINVAL', 22);
+    }
+    this.family = family;
+    const what = `IPv${family} protocol ${protocol}`;
+    const onDatagram = (err: NativeError | null, data?: Buffer, src?: Buffer, dst?: Buffer, ifindex?: number, hopLimit?: number): void => {
+      if (err) {
+        warn(`${what} receive failed`, err);
+        return;
+      }
+      if (!data || !src || !dst) return;
+      const format = family === 4 ? formatIPv4 : formatIPv6;
+      const packet: IpPacket = { data, source: format(src), destination: format(dst), hopLimit: hopLimit ?? -1, ifindex: ifindex ?? 0 };
+      if (family === 6 && dst[0] === 0xff && !this.groups.has(`${packet.ifindex}|${packet.destination}`)) return;
+      for (const h of this.handlers) h(packet);
+    };
+    this.handle = sys(() =>
+      family === 6
+        ? native.openRaw6(protocol, null, options.checksumOffset ?? -1, 255, false, netns, onDatagram)
+        : native.openRaw4(protocol, 255, false, netns, onDatagram),
+    );
+    if (options.freebind) {
+      try {
+        sys(() => native.setFreebind(this.handle, true));
+      } catch (e) {
+        native.close(this.handle);
+        throw e;
+      }
+    }
+  }
+
+  private parse(address: string): Uint8Array {
+    return this.family === 4 ? parseIPv4(address) : parseIPv6(address);
+  }
+
+  send(data: Uint8Array, destination: string, ifindex: number, source?: string): void {
+    const dst = this.parse(destination);
+    const src = source === undefined ? null : this.parse(source);
+    if (this.family === 4) sys(() => this.native.sendRaw4(this.handle, data, dst, ifindex, src));
+    else sys(() => this.native.sendRaw6(this.handle, data, dst, ifindex, src));
+  }
+
+  joinGroup(group: string, ifindex: number): void {
+    this.membership(group, ifindex, true);
+  }
+
+  leaveGroup(group: string, ifindex: number): void {
+    this.membership(group, ifindex, false);
+  }
+
+  private membership(group: string, ifindex: number, join: boolean): void {
+    const bytes = this.parse(group);
+    if (this.family === 4 ? !isMulticast4(bytes) : !isMulticast(group)) throw new SysError(`${group} is not a multicast group`, 'EINVAL', 22);
+    const key = `${ifindex}|${this.family === 4 ? formatIPv4(bytes) : formatIPv6(bytes)}`;
+    try {
+      if (this.family === 4) sys(() => this.native.membership4(this.handle, bytes, ifindex, join));
+      else sys(() => this.native.membership(this.handle, bytes, ifindex, join));
+    } catch (e) {
+      // As for ICMPv6: joining twice, leaving a group not joined (EADDRNOTAVAIL) or on an
+      // interface that is gone (ENODEV) are not errors.
+      if (!(e instanceof SysError && (join ? e.code === 'EADDRINUSE' : e.code === 'EADDRNOTAVAIL' || e.code === 'ENODEV'))) throw e;
+    }
+    if (join) this.groups.add(key);
+    else this.groups.delete(key);
+  }
+
+  onPacket(handler: (packet: IpPacket) => void): void {
+    this.handlers.push(handler);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.native.close(this.handle);
+    this.handlers.length = 0;
+  }
+}
+
+class LinuxPacketSocket implements PacketSocket {
+  private closed = false;
+  private readonly handle: NativeHandle;
+
+  constructor(private readonly native: NativeAddon, netns: string | null) {
+    this.handle = sys(() => native.openPacket(netns));
+  }
+
+  send(frame: Uint8Array, ifindex: number): void {
+    sys(() => this.native.sendPacket(this.handle, frame, ifindex));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.native.close(this.handle);
+  }
+}
+
 class LinuxNetlinkSocket implements RawNetlinkSocket {
   private readonly datagramHandlers: ((datagram: Buffer) => void)[] = [];
   private readonly overflowHandlers: (() => void)[] = [];
@@ -240,5 +400,7 @@ export function linuxBackend(options: LinuxBackendOptions = {}): SystemBackend {
   return {
     openIcmp6: ({ types }) => new LinuxIcmp6Socket(loadAddon(), types, netns),
     openRouteNetlink: ({ groups }) => new LinuxNetlinkSocket(loadAddon(), groups, receiveBuffer, netns),
+    openRawIp: (options) => new LinuxRawIpSocket(loadAddon(), options, netns),
+    openPacket: () => new LinuxPacketSocket(loadAddon(), netns),
   };
 }

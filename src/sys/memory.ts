@@ -16,7 +16,8 @@
  * Delivery is asynchronous (microtasks, so fake timers do not stall it): `await settle()`
  * after an action lets every resulting delivery, and what handlers sent in response, land.
  */
-import { formatIPv6, isMulticast, parseIPv6 } from '../net/ipv6';
+import { isIPv4 } from 'node:net';
+import { formatIPv6, isMulticast, isUnspecified, parseIPv6 } from '../net/ipv6';
 import {
   encodeAddressMessage,
   encodeDone,
@@ -30,9 +31,9 @@ import {
 } from '../netlink/codec';
 import { AF_INET6, AF_UNSPEC, IFF, NLM_F, RTM, RTNLGRP } from '../netlink/constants';
 import type { AddressInfo, LinkInfo, RouteInfo } from '../netlink/types';
-import { SysError, type Icmp6Socket, type IcmpPacket, type RawNetlinkSocket, type SystemBackend } from './types';
+import { SysError, type Icmp6Socket, type IcmpPacket, type IpPacket, type PacketSocket, type RawIpSocket, type RawNetlinkSocket, type SystemBackend } from './types';
 
-const ERRNO: Record<string, number> = { EBADF: 9, ENODEV: 19, EINVAL: 22, ENETDOWN: 100, ENETUNREACH: 101, EACCES: 13, EPERM: 1, EOPNOTSUPP: 95, EBUSY: 16, EMSGSIZE: 90 };
+const ERRNO: Record<string, number> = { EBADF: 9, ENODEV: 19, EINVAL: 22, ENETDOWN: 100, ENETUNREACH: 101, EACCES: 13, EPERM: 1, EOPNOTSUPP: 95, EBUSY: 16, EMSGSIZE: 90, EAFNOSUPPORT: 97 };
 
 function sysError(code: string, what: string): SysError {
   return new SysError(`${what}: ${code}`, code, ERRNO[code] ?? 0);
@@ -79,10 +80,34 @@ export interface LinkPacket extends SentPacket {
   readonly from: MemoryBackend;
 }
 
+/** A packet a raw IP socket (openRawIp) sent. `ifindex` is the interface given to send(). */
+export interface SentIpPacket extends SentPacket {
+  readonly family: 4 | 6;
+  readonly protocol: number;
+}
+
+export interface LinkIpPacket extends SentIpPacket {
+  readonly from: MemoryBackend;
+}
+
+/** An Ethernet frame a packet socket (openPacket) sent out of `ifindex`. */
+export interface SentFrame {
+  readonly frame: Buffer;
+  readonly ifindex: number;
+}
+
+export interface LinkFrame extends SentFrame {
+  readonly from: MemoryBackend;
+}
+
 /** One simulated layer-2 segment joining interfaces of MemoryBackend hosts. */
 export class MemoryLink {
   /** Every packet sent onto this link, in order. */
   readonly packets: LinkPacket[] = [];
+  /** Every raw IP packet (openRawIp: VRRP) sent onto this link, in order. */
+  readonly ipPackets: LinkIpPacket[] = [];
+  /** Every Ethernet frame (openPacket: gratuitous ARP) sent onto this link, in order. */
+  readonly frames: LinkFrame[] = [];
   private readonly ports: { host: MemoryBackend; ifindex: number }[] = [];
 
   constructor(readonly name = 'link') {}
@@ -105,6 +130,20 @@ export class MemoryLink {
       if (p.host === from && p.ifindex === ifindex) continue; // no multicast loopback
       p.host.receiveFromLink(p.ifindex, packet);
     }
+  }
+
+  /** @internal `port` is the sender's attached interface (the parent when sent on a macvlan). */
+  transmitIp(from: MemoryBackend, port: number, packet: SentIpPacket): void {
+    this.ipPackets.push({ ...packet, from });
+    for (const p of this.ports) {
+      if (p.host === from && p.ifindex === port) continue; // no multicast loopback
+      p.host.receiveIpFromLink(p.ifindex, packet);
+    }
+  }
+
+  /** @internal frames are only recorded (no host receives them). */
+  transmitFrame(from: MemoryBackend, frame: SentFrame): void {
+    this.frames.push({ ...frame, from });
   }
 }
 
@@ -501,6 +540,134 @@ export interface InjectedPacket {
   readonly hopLimit?: number;
 }
 
+// ---------------------------------------------------------------------------------------
+// Raw IP sockets (VRRP) and packet sockets
+
+/** Canonical text of an address of `family`; throws like the Linux backend on a bad one. */
+function canonicalAddress(family: 4 | 6, text: string): string {
+  if (family === 6) return formatIPv6(parseIPv6(text));
+  if (!isIPv4(text)) throw sysError('EINVAL', `${text} is not an IPv4 address`);
+  return text.split('.').map(Number).join('.');
+}
+
+function isMulticastAddress(family: 4 | 6, address: string): boolean {
+  return family === 6 ? isMulticast(address) : (Number(address.split('.')[0]) & 0xf0) === 0xe0;
+}
+
+function isLinkScoped6(address: string): boolean {
+  const b = parseIPv6(address);
+  return (b[0] === 0xfe && ((b[1] ?? 0) & 0xc0) === 0x80) || b[0] === 0xff;
+}
+
+/** The Internet checksum of `data` after the IPv6 pseudo-header (RFC 8200 8.1), the field at `offset` counted as 0. */
+function ipv6Checksum(source: string, destination: string, protocol: number, data: Buffer, offset: number): number {
+  const pseudo = Buffer.alloc(40);
+  pseudo.set(parseIPv6(source), 0);
+  pseudo.set(parseIPv6(destination), 16);
+  pseudo.writeUInt32BE(data.length, 32);
+  pseudo[39] = protocol;
+  const body = Buffer.from(data);
+  body.writeUInt16BE(0, offset);
+  const all = Buffer.concat([pseudo, body, Buffer.alloc(body.length % 2)]);
+  let sum = 0;
+  for (let i = 0; i < all.length; i += 2) sum += all.readUInt16BE(i);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+class MemoryRawIpSocket implements RawIpSocket {
+  private readonly handlers: ((p: IpPacket) => void)[] = [];
+  /** `${ifindex}|${group}` */
+  readonly groups = new Set<string>();
+  closed = false;
+
+  constructor(
+    private readonly host: MemoryBackend,
+    readonly family: 4 | 6,
+    readonly protocol: number,
+    readonly checksumOffset: number | undefined,
+    readonly freebind: boolean,
+  ) {}
+
+  send(data: Uint8Array, destination: string, ifindex: number, source?: string): void {
+    if (this.closed) throw sysError('EBADF', 'sendmsg');
+    const dst = canonicalAddress(this.family, destination);
+    const src = source === undefined ? undefined : canonicalAddress(this.family, source);
+    this.host.transmitIp(this, Buffer.from(data), dst, ifindex, src);
+  }
+
+  joinGroup(group: string, ifindex: number): void {
+    if (this.closed) throw sysError('EBADF', 'setsockopt');
+    const g = canonicalAddress(this.family, group);
+    if (!isMulticastAddress(this.family, g)) throw sysError('EINVAL', `join ${group}`);
+    this.groups.add(`${ifindex}|${g}`);
+  }
+
+  leaveGroup(group: string, ifindex: number): void {
+    if (this.closed) throw sysError('EBADF', 'setsockopt');
+    this.groups.delete(`${ifindex}|${canonicalAddress(this.family, group)}`);
+  }
+
+  onPacket(handler: (packet: IpPacket) => void): void {
+    this.handlers.push(handler);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.host.forgetRawIp(this);
+  }
+
+  /** @internal what the kernel would hand this socket (IP(V6)_MULTICAST_ALL is 0). */
+  wants(family: 4 | 6, protocol: number, packet: IpPacket, owned: boolean): boolean {
+    if (this.closed || family !== this.family || protocol !== this.protocol) return false;
+    if (isMulticastAddress(family, packet.destination) ? !this.groups.has(`${packet.ifindex}|${packet.destination}`) : !owned) return false;
+    if (family === 6 && this.checksumOffset !== undefined) {
+      // The kernel verifies (and drops) for a socket with IPV6_CHECKSUM.
+      if (this.checksumOffset + 2 > packet.data.length) return false;
+      return ipv6Checksum(packet.source, packet.destination, protocol, packet.data, this.checksumOffset) === packet.data.readUInt16BE(this.checksumOffset);
+    }
+    return true;
+  }
+
+  /** @internal */
+  deliver(packet: IpPacket): void {
+    if (this.closed) return;
+    for (const h of this.handlers) h({ ...packet, data: Buffer.from(packet.data) });
+  }
+}
+
+class MemoryPacketSocket implements PacketSocket {
+  closed = false;
+
+  constructor(private readonly host: MemoryBackend) {}
+
+  send(frame: Uint8Array, ifindex: number): void {
+    // The same argument checks (TypeError) as the native addon.
+    if (frame.length < 14) throw new TypeError('frame must hold at least an Ethernet header (14 octets)');
+    if (!Number.isInteger(ifindex) || ifindex <= 0) throw new TypeError('ifindex must be > 0');
+    if (this.closed) throw sysError('EBADF', 'sendto');
+    this.host.transmitFrame(Buffer.from(frame), ifindex);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.host.forgetPacket(this);
+  }
+}
+
+/** A raw IP packet for MemoryBackend.injectIp(). */
+export interface InjectedIpPacket {
+  readonly family: 4 | 6;
+  readonly protocol: number;
+  readonly data: Uint8Array;
+  readonly source: string;
+  readonly destination: string;
+  readonly ifindex: number;
+  /** Default 255. */
+  readonly hopLimit?: number;
+}
+
 /** One simulated host: a SystemBackend whose sockets live in memory. */
 export class MemoryBackend implements SystemBackend {
   readonly kernel = new MemoryKernel();
@@ -511,7 +678,15 @@ export class MemoryBackend implements SystemBackend {
    * (the packet is then neither recorded nor transmitted).
    */
   sendFault: ((packet: SentPacket) => string | undefined) | undefined;
+  /** Every packet this host's raw IP sockets (openRawIp) sent, in order (sendFault applies too). */
+  readonly sentIp: SentIpPacket[] = [];
+  /** Every frame this host's packet sockets sent, in order. */
+  readonly sentFrames: SentFrame[] = [];
+  /** Fault injection for packet sockets, like sendFault. */
+  frameFault: ((frame: SentFrame) => string | undefined) | undefined;
   private readonly icmpSockets = new Set<MemoryIcmp6Socket>();
+  private readonly rawIpSockets = new Set<MemoryRawIpSocket>();
+  private readonly packetSockets = new Set<MemoryPacketSocket>();
   private readonly attachments = new Map<number, MemoryLink>();
 
   constructor(readonly name = 'host') {}
@@ -601,5 +776,171 @@ export class MemoryBackend implements SystemBackend {
     if (this.memberships(ifindex).includes(destination)) return true;
     return own.some((a) => solicitedNode(a) === destination);
   }
-}
 
+  // --- raw IP sockets and packet sockets ------------------------------------------------
+
+  /**
+   * Raw IP socket of `protocol`. Sends go onto the MemoryLink of the sending interface (or of
+   * its parent, `kernel.link(ifindex).parentIfindex`, for a macvlan) with hop limit 255 and
+   * reach the other hosts' raw IP sockets of the same family and protocol that joined the
+   * destination group on the receiving interface, or, for unicast, when the destination is
+   * an address of the receiving interface; an up link whose parent is the receiving
+   * interface (a macvlan) receives like that interface, under its own ifindex. Like the
+   * kernel: IPv6 with checksumOffset computes the checksum on send and drops packets whose
+   * checksum is wrong on receive; without freebind an IPv6 source must be an address of the
+   * host (a link-local one: of the sending interface), else EINVAL; an IPv4 source must be an
+   * address of the host, freebind or not, else ENETUNREACH (checked only when the memory
+   * kernel keeps IPv4 addresses: an `ipv4Addresses(ifindex?)` method).
+   */
+  openRawIp(options: { readonly family: 4 | 6; readonly protocol: number; readonly checksumOffset?: number; readonly freebind?: boolean }): RawIpSocket {
+    const { family, protocol, checksumOffset } = options;
+    if (family !== 4 && family !== 6) throw sysError('EAFNOSUPPORT', `socket family ${String(family)}`);
+    if (!Number.isInteger(protocol) || protocol <= 0 || protocol > (family === 4 ? 254 : 255)) {
+      throw new TypeError(`protocol must be 1..${family === 4 ? 254 : 255}`);
+    }
+    if (checksumOffset !== undefined) {
+      if (family === 4) throw sysError('EINVAL', 'IPv4 raw sockets have no checksum offload');
+      if (!Number.isInteger(checksumOffset) || checksumOffset < 0 || checksumOffset % 2 !== 0) throw sysError('EINVAL', 'setsockopt IPV6_CHECKSUM');
+    }
+    const s = new MemoryRawIpSocket(this, family, protocol, checksumOffset, options.freebind ?? false);
+    this.rawIpSockets.add(s);
+    return s;
+  }
+
+  /** Packet socket: frames are recorded in `sentFrames` and on the link (`MemoryLink.frames`). */
+  openPacket(): PacketSocket {
+    const s = new MemoryPacketSocket(this);
+    this.packetSockets.add(s);
+    return s;
+  }
+
+  /** Raw IP sockets currently open. */
+  get openRawIpSockets(): number {
+    return this.rawIpSockets.size;
+  }
+
+  /** Packet sockets currently open. */
+  get openPacketSockets(): number {
+    return this.packetSockets.size;
+  }
+
+  /** Groups of `family` joined on `ifindex` by any open raw IP socket of this host. */
+  ipMemberships(family: 4 | 6, ifindex: number): string[] {
+    const out = new Set<string>();
+    for (const s of this.rawIpSockets) {
+      if (s.family !== family) continue;
+      for (const g of s.groups) {
+        const [i, group] = g.split('|') as [string, string];
+        if (Number(i) === ifindex) out.add(group);
+      }
+    }
+    return [...out];
+  }
+
+  /**
+   * Deliver a raw IP packet to this host's raw IP sockets as if it had arrived on `ifindex`
+   * (same membership and checksum rules as packets from a link).
+   */
+  injectIp(packet: InjectedIpPacket): void {
+    const p: IpPacket = {
+      data: Buffer.from(packet.data),
+      source: canonicalAddress(packet.family, packet.source),
+      destination: canonicalAddress(packet.family, packet.destination),
+      hopLimit: packet.hopLimit ?? 255,
+      ifindex: packet.ifindex,
+    };
+    later(() => this.deliverIp(packet.family, packet.protocol, p));
+  }
+
+  /** @internal */
+  forgetRawIp(s: MemoryRawIpSocket): void {
+    this.rawIpSockets.delete(s);
+  }
+
+  /** @internal */
+  forgetPacket(s: MemoryPacketSocket): void {
+    this.packetSockets.delete(s);
+  }
+
+  /** The interface attached to a link that `ifindex` sends through: itself, or its parent (macvlan). */
+  private port(ifindex: number): number | undefined {
+    if (this.attachments.has(ifindex)) return ifindex;
+    const parent = this.kernel.link(ifindex)?.parentIfindex;
+    return parent !== undefined && this.attachments.has(parent) ? parent : undefined;
+  }
+
+  /**
+   * IPv4 addresses of `ifindex` (all interfaces when undefined), from the memory kernel when
+   * it keeps them (an `ipv4Addresses(ifindex?)` method, as NetStateView4 has); else none.
+   */
+  private ipv4Addresses(ifindex?: number): string[] {
+    const k = this.kernel as unknown as { ipv4Addresses?: (ifindex?: number) => readonly { readonly address: string }[] };
+    return typeof k.ipv4Addresses === 'function' ? k.ipv4Addresses(ifindex).map((a) => a.address) : [];
+  }
+
+  private knowsIpv4(): boolean {
+    return typeof (this.kernel as unknown as { ipv4Addresses?: unknown }).ipv4Addresses === 'function';
+  }
+
+  private ownAddresses(family: 4 | 6, ifindex?: number): string[] {
+    return family === 4 ? this.ipv4Addresses(ifindex) : this.kernel.addresses(ifindex).filter((a) => !a.tentative).map((a) => a.address);
+  }
+
+  /** @internal */
+  transmitIp(s: MemoryRawIpSocket, data: Buffer, destination: string, ifindex: number, source: string | undefined): void {
+    const port = this.port(ifindex);
+    const link = port === undefined ? undefined : this.attachments.get(port);
+    if (!link && !this.kernel.link(ifindex)) throw sysError('ENODEV', `sendmsg on ifindex ${ifindex}`);
+    if (source !== undefined && s.family === 6 && !s.freebind && !isUnspecified(source)) {
+      // ip6_datagram_send_ctl: a link-scoped source must be on the outgoing device, any other
+      // on some device of the host, unless IPV6_FREEBIND.
+      if (!this.ownAddresses(6, isLinkScoped6(source) ? ifindex : undefined).includes(source)) {
+        throw sysError('EINVAL', `sendmsg from ${source} on ifindex ${ifindex}`);
+      }
+    }
+    if (source !== undefined && s.family === 4 && source !== '0.0.0.0' && this.knowsIpv4() && !this.ownAddresses(4).includes(source)) {
+      // ip_route_output: an IPv4 source must be an address of the host (any interface);
+      // IP_FREEBIND does not change that for sends.
+      throw sysError('ENETUNREACH', `sendmsg from ${source} on ifindex ${ifindex}`);
+    }
+    const from = source ?? (s.family === 6 ? this.kernel.addresses(ifindex).find((a) => a.scope === 253 && !a.tentative)?.address ?? '::' : this.ipv4Addresses(ifindex)[0] ?? this.ipv4Addresses().find((x) => !x.startsWith('127.')) ?? '0.0.0.0');
+    let payload = data;
+    if (s.family === 6 && s.checksumOffset !== undefined) {
+      if (s.checksumOffset + 2 > data.length) throw sysError('EINVAL', 'sendmsg: checksum offset beyond the data');
+      payload = Buffer.from(data);
+      payload.writeUInt16BE(ipv6Checksum(from, destination, s.protocol, payload, s.checksumOffset), s.checksumOffset);
+    }
+    const packet: SentIpPacket = { family: s.family, protocol: s.protocol, data: payload, destination, ifindex, source: from, hopLimit: 255 };
+    const fault = this.sendFault?.(packet);
+    if (fault) throw sysError(fault, 'sendmsg');
+    this.sentIp.push(packet);
+    if (link && port !== undefined) later(() => link.transmitIp(this, port, packet));
+  }
+
+  /** @internal */
+  transmitFrame(frame: Buffer, ifindex: number): void {
+    const port = this.port(ifindex);
+    const link = port === undefined ? undefined : this.attachments.get(port);
+    const info = this.kernel.link(ifindex);
+    if (!link && !info) throw sysError('ENODEV', `sendto on ifindex ${ifindex}`);
+    if (frame.length > (info?.mtu ?? 1500) + 14) throw sysError('EMSGSIZE', 'sendto');
+    const sent: SentFrame = { frame, ifindex };
+    const fault = this.frameFault?.(sent);
+    if (fault) throw sysError(fault, 'sendto');
+    this.sentFrames.push(sent);
+    if (link) later(() => link.transmitFrame(this, sent));
+  }
+
+  /** @internal a raw IP packet from a link arriving on our attached interface `ifindex`. */
+  receiveIpFromLink(ifindex: number, packet: SentIpPacket): void {
+    const receivers = [ifindex, ...this.kernel.links().filter((l) => l.parentIfindex === ifindex && l.up).map((l) => l.ifindex)];
+    for (const i of receivers) {
+      this.deliverIp(packet.family, packet.protocol, { data: packet.data, source: packet.source, destination: packet.destination, hopLimit: packet.hopLimit, ifindex: i });
+    }
+  }
+
+  private deliverIp(family: 4 | 6, protocol: number, p: IpPacket): void {
+    const owned = !isMulticastAddress(family, p.destination) && this.ownAddresses(family, p.ifindex).includes(p.destination);
+    for (const s of [...this.rawIpSockets]) if (s.wants(family, protocol, p, owned)) s.deliver(p);
+  }
+}

@@ -25,7 +25,21 @@ describe('linux backend: addon loading', () => {
 
   it('exports the native functions when built', { skip: process.env['CI'] !== 'true' && !existsSync(join(packageRoot(), 'build', 'Release', 'firsthop_sys.node')) && 'addon not built' }, () => {
     const addon = loadAddon();
-    assert.deepEqual(Object.keys(addon).sort(), ['close', 'membership', 'netlinkPortId', 'openNetlink', 'openRaw6', 'sendNetlink', 'sendRaw6']);
+    assert.deepEqual(Object.keys(addon).sort(), [
+      'close',
+      'membership',
+      'membership4',
+      'netlinkPortId',
+      'openNetlink',
+      'openPacket',
+      'openRaw4',
+      'openRaw6',
+      'sendNetlink',
+      'sendPacket',
+      'sendRaw4',
+      'sendRaw6',
+      'setFreebind',
+    ]);
     // An unprivileged-safe round trip: a netlink socket without groups, opened and closed.
     const h = addon.openNetlink(0, [], 0, null, () => undefined);
     assert.ok(addon.netlinkPortId(h) > 0);
