@@ -174,6 +174,15 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     log.warn(`cannot write pid file ${pidfile}: ${(e as Error).message}`);
   }
+  if (values.username !== undefined && daemon.status().vrrp !== undefined) {
+    // Taking and releasing the virtual router's addresses and macvlan needs CAP_NET_ADMIN,
+    // which an unprivileged user does not have.
+    log.error(`-u ${values.username} cannot be used with vrrp blocks: the virtual routers need CAP_NET_ADMIN to take over addresses; run as root`);
+    daemon.stop(false);
+    await daemon.stopped;
+    if (control !== undefined) stopControlServer(control, controlPath);
+    return 1;
+  }
   if (values.username !== undefined) {
     try {
       const { execFileSync } = await import('node:child_process');
@@ -206,7 +215,10 @@ async function main(argv: string[]): Promise<number> {
       } catch {
         // already gone, or never written
       }
-      resolve(0);
+      // The kernel has applied every change already; wait (briefly) for its acknowledgements
+      // so that a refusal is logged before the process exits.
+      const timeout = new Promise<void>((r) => setTimeout(r, 1000).unref());
+      void Promise.race([daemon.stopped, timeout]).then(() => resolve(0));
     };
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));

@@ -6,6 +6,7 @@ import type { DaemonStatus, InterfaceStatus } from '../daemon/daemon';
 import type { NdOption } from '../wire/types';
 import { INFINITY } from '../wire/types';
 import { formatMac } from '../net/ipv6';
+import type { VrrpStatus } from '../vrrp/coordinator';
 
 const life = (n: number): string => (n === INFINITY ? 'infinity' : `${n}s`);
 
@@ -37,7 +38,7 @@ function optionLine(o: NdOption): string {
 
 function renderInterface(i: InterfaceStatus, now: number): string[] {
   const out: string[] = [];
-  const state = !i.advSendAdvert ? 'AdvSendAdvert off' : i.ready ? `advertising from ${i.source}` : i.ifindex === undefined ? 'waiting for the interface' : 'not ready (down, no carrier or no link-local address)';
+  const state = !i.advSendAdvert ? 'AdvSendAdvert off' : i.ready ? `advertising from ${i.source}${i.vrrp !== undefined ? ` (virtual router ${i.vrrp})` : ''}` : i.ifindex === undefined ? 'waiting for the interface' : i.vrrp !== undefined ? `silent: virtual router ${i.vrrp} is not Active here` : 'not ready (down, no carrier or no link-local address)';
   out.push(`interface ${i.name}${i.ifindex !== undefined ? ` (ifindex ${i.ifindex})` : ''}: ${state}`);
   if (i.lastSent !== undefined) out.push(`  last RA: ${i.lastSent.kind} to ${i.lastSent.destination}, ${ago(now - i.lastSent.at)} (${i.lastSent.packets} packet(s), ${i.lastSent.bytes} bytes)`);
   if (i.nextMulticastAt !== undefined) out.push(`  next multicast RA in ${Math.max(0, (i.nextMulticastAt - now) / 1000).toFixed(1)}s`);
@@ -58,6 +59,31 @@ function renderInterface(i: InterfaceStatus, now: number): string[] {
   return out;
 }
 
+const STATE_NAME = { initialize: 'Initialize', backup: 'Backup', active: 'Active' } as const;
+
+/** Each virtual router: state and why, priorities and what changed them, the Active, timers, counters. */
+export function renderVrrp(v: VrrpStatus, now: number): string[] {
+  const out: string[] = ['virtual routers (VRRPv3):'];
+  for (const r of v.routers) {
+    const fault = r.fault !== undefined && r.state === 'initialize' ? ` (out of the election: ${r.fault})` : '';
+    out.push(`  ${r.name}: ${STATE_NAME[r.state]}${fault} on ${r.interface}, VRID ${r.vrid}, IPv${r.family}${r.syncGroup !== undefined ? `, sync group ${r.syncGroup}` : ''}`);
+    const lowered = r.priorityChanges.map((c) => `${c.condition} ${c.weight > 0 ? '+' : ''}${c.weight}`).join(', ');
+    out.push(`    priority ${r.priority} (configured ${r.configuredPriority}${lowered !== '' ? `; ${lowered}` : ''}), interval ${r.advertIntervalCs} cs, preempt ${r.preempt ? `on${r.preemptDelayMs > 0 ? ` after ${r.preemptDelayMs / 1000}s` : ''}` : 'off'}, accept ${r.acceptMode ? 'on' : 'off'}`);
+    out.push(`    virtual ${r.addresses.join(' ')} MAC ${r.virtualMac} on ${r.vmacInterface}${r.primaryAddress !== undefined ? `, sending from ${r.primaryAddress}` : ''}`);
+    if (r.state === 'active') out.push(`    this router is Active`);
+    else if (r.activeRouter !== undefined) out.push(`    Active: ${r.activeRouter.address} priority ${r.activeRouter.priority} interval ${r.activeRouter.intervalCs} cs, heard ${ago(now - r.activeRouter.at)}; Active_Down_Interval ${r.activeDownIntervalMs.toFixed(1)} ms (Skew_Time ${r.skewTimeMs.toFixed(1)} ms)`);
+    if (r.lastTransition !== undefined) {
+      const t = r.lastTransition;
+      out.push(`    last change: ${STATE_NAME[t.from]} -> ${STATE_NAME[t.to]} at ${new Date(t.at).toISOString()} (${ago(now - t.at)}): ${t.reason}`);
+    }
+    const c = r.counters;
+    const drops = Object.entries(c.dropped).map(([k, n]) => `${k} ${n}`).join(', ');
+    out.push(`    advertisements sent ${c.advertisementsSent} (priority 0: ${c.priorityZeroSent}), received ${c.received}${drops !== '' ? ` (dropped: ${drops})` : ''}, became Active ${c.becameActive} times, announcements ${c.announcementsSent}, send errors ${c.sendErrors}`);
+  }
+  const drops = Object.entries(v.dropped);
+  if (drops.length > 0) out.push(`  advertisements dropped: ${drops.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  return out;
+}
 
 export function renderStatus(s: DaemonStatus): string {
   const out: string[] = [`firsthop ${s.version}, pid ${s.pid}, up ${ago(s.now - s.startedAt).replace(' ago', '')}, config ${s.configPath}`];
@@ -77,6 +103,7 @@ export function renderStatus(s: DaemonStatus): string {
       out.push(`  ${parts.join(' ')}`);
     }
   }
+  if (s.vrrp !== undefined) out.push('', ...renderVrrp(s.vrrp, s.now));
   for (const i of s.interfaces) out.push('', ...renderInterface(i, s.now));
   out.push('', `packets received ${s.counters.packetsReceived}, RS ${s.counters.rsReceived}, RA from others ${s.counters.raReceived} (inconsistent ${s.counters.raInconsistent}), reloads ${s.counters.reloads} (failed ${s.counters.reloadFailures})`);
   const drops = Object.entries(s.drops);

@@ -387,6 +387,11 @@ export class ConditionEngine {
     this.finish(batch);
   }
 
+  /** The effective (damped) value of a named condition; undefined for an unknown name. */
+  value(name: string): boolean | undefined {
+    return this.graph.named.get(name)?.damper.effective;
+  }
+
   /** Named conditions in configuration order. */
   status(): ConditionStatus[] {
     const now = this.clock.now();

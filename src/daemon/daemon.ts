@@ -26,6 +26,10 @@ import type { AdvertiserStats } from '../iface/advertiser';
 import type { Withdrawal } from '../ra/withdrawals';
 import { loadState, saveState, STATE_VERSION, type StateFile } from './state';
 import type { TimerHandle } from '../iface/clock';
+import { VrrpCoordinator, type VrrpStatus } from '../vrrp/coordinator';
+import type { VrrpVia } from '../iface/runtime';
+import { NetlinkRequester } from '../netlink/requests';
+import { writeFileSync } from 'node:fs';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -42,6 +46,12 @@ export interface DaemonOptions {
   readonly random?: () => number;
   /** The state file (withdrawn prefixes survive a restart); undefined: none. */
   readonly statePath?: string;
+  /** Write a sysctl ('net/ipv6/conf/IF/accept_ra'); default: /proc/sys. Tests on the memory backend pass a recorder. */
+  readonly sysctl?: (path: string, value: string) => void;
+}
+
+function writeSysctl(path: string, value: string): void {
+  writeFileSync(`/proc/sys/${path}`, value);
 }
 
 export interface InterfaceStatus {
@@ -49,6 +59,8 @@ export interface InterfaceStatus {
   readonly ifindex?: number;
   readonly ready: boolean;
   readonly advSendAdvert: boolean;
+  /** The virtual router the RAs follow (`vrrp NAME;`). */
+  readonly vrrp?: string;
   readonly source?: string;
   readonly lastSent?: SentRecord;
   readonly nextMulticastAt?: number;
@@ -69,6 +81,8 @@ export interface DaemonStatus {
   readonly configPath: string;
   readonly interfaces: readonly InterfaceStatus[];
   readonly conditions: readonly ConditionStatus[];
+  /** VRRPv3 virtual routers, when the config has any. */
+  readonly vrrp?: VrrpStatus;
   readonly counters: DaemonCounters;
   readonly drops: Record<string, number>;
 }
@@ -90,6 +104,8 @@ export class Daemon {
   private readonly runtimes = new Map<string, InterfaceRuntime>();
   private unsubscribe: (() => void) | undefined;
   private engine: ConditionEngine | undefined;
+  private vrrp: VrrpCoordinator | undefined;
+  private requester: NetlinkRequester | undefined;
   readonly drops = new DropCounters();
   readonly counters: DaemonCounters = { packetsReceived: 0, rsReceived: 0, raReceived: 0, raInconsistent: 0, reloads: 0, reloadFailures: 0 };
   private readonly clock: Clock;
@@ -99,6 +115,8 @@ export class Daemon {
   /** Started completely: only then does stop() write the state file (a failed start must not clobber it). */
   private running = false;
   private saveTimer: TimerHandle | undefined;
+  /** Resolves when everything stop() asked of the kernel was acknowledged. */
+  stopped: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: DaemonOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -136,6 +154,7 @@ export class Daemon {
         log: this.opts.log,
         probes,
         interfaces: config.interfaces,
+        vrrp: (instance) => this.vrrp?.isActive(instance),
       });
     } catch (e) {
       this.stop(false);
@@ -143,10 +162,54 @@ export class Daemon {
       throw e;
     }
     this.engine.start();
-    this.engine.onChange((names) => this.recompute(`condition ${names.join(', ')} changed`));
+    this.engine.onChange((names) => {
+      this.vrrp?.updateTracking();
+      this.recompute(`condition ${names.join(', ')} changed`);
+    });
+    if ((config.vrrp ?? []).length > 0) {
+      try {
+        await this.startVrrp(config);
+      } catch (e) {
+        this.stop(false);
+        throw new ConfigError([(e as Error).message]);
+      }
+    }
     this.apply(config);
     this.saved = undefined; // taken over by the runtimes
     this.running = true;
+  }
+
+  /** Create the virtual routers (their macvlans) and join their elections. */
+  private async startVrrp(config: Config): Promise<void> {
+    this.requester = NetlinkRequester.open(this.opts.backend);
+    this.vrrp = new VrrpCoordinator({
+      backend: this.opts.backend,
+      clock: this.clock,
+      log: this.opts.log,
+      net: this.net!,
+      ops: this.requester,
+      icmp: this.socket,
+      condition: (name) => this.engine?.value(name),
+      sysctl: this.opts.sysctl ?? writeSysctl,
+      changed: (router) => {
+        // The vrrp NAME condition, then the RAs of the interface tied to the virtual router.
+        this.engine?.vrrpChanged(router.name);
+        for (const rt of this.runtimes.values()) if (rt.config.vrrp === router.name) rt.refresh();
+      },
+    });
+    await this.vrrp.start(config.vrrp ?? [], config.vrrpSyncGroups ?? []);
+  }
+
+  /** Where the RAs of an interface tied to virtual router `instance` go now. */
+  private vrrpVia(instance: string): VrrpVia | undefined {
+    const r = this.vrrp?.router(instance);
+    if (r === undefined) return undefined;
+    return {
+      active: r.isActive,
+      ...(r.vmac !== undefined ? { ifindex: r.vmac } : {}),
+      ...(r.virtualLinkLocal !== undefined ? { source: r.virtualLinkLocal } : {}),
+      mac: r.mac,
+    };
   }
 
   private runtimeDeps() {
@@ -158,6 +221,7 @@ export class Daemon {
       log: this.opts.log,
       overrides: (cfg: InterfaceConfig) => this.engine?.overridesFor(cfg) ?? new Map(),
       stateChanged: () => this.scheduleSave(),
+      vrrpVia: (instance: string) => this.vrrpVia(instance),
     };
   }
 
@@ -244,6 +308,21 @@ export class Daemon {
       this.opts.log.error('reload rejected; the running configuration stays in force');
       return false;
     }
+    if (this.vrrp === undefined && (config.vrrp ?? []).length > 0) {
+      try {
+        await this.startVrrp(config);
+      } catch (e) {
+        this.counters.reloadFailures++;
+        this.opts.log.error(`reload: ${(e as Error).message}`);
+      }
+    } else if (this.vrrp !== undefined) {
+      try {
+        await this.vrrp.reconfigure(config.vrrp ?? [], config.vrrpSyncGroups ?? []);
+      } catch (e) {
+        this.counters.reloadFailures++;
+        this.opts.log.error(`reload: ${(e as Error).message}`);
+      }
+    }
     this.apply(config);
     this.opts.log.info(`reloaded ${this.opts.configPath}`);
     return true;
@@ -265,6 +344,7 @@ export class Daemon {
           ...(rt.ifindex !== undefined ? { ifindex: rt.ifindex } : {}),
           ready: rt.advertiser.isReady,
           advSendAdvert: rt.config.advSendAdvert,
+          ...(rt.config.vrrp !== undefined ? { vrrp: rt.config.vrrp } : {}),
           ...(rt.sourceAddress !== undefined ? { source: rt.sourceAddress } : {}),
           ...(rt.lastSent !== undefined ? { lastSent: rt.lastSent } : {}),
           ...(rt.advertiser.nextMulticastAt !== undefined ? { nextMulticastAt: rt.advertiser.nextMulticastAt } : {}),
@@ -276,6 +356,7 @@ export class Daemon {
         };
       }),
       conditions: this.engine?.status() ?? [],
+      ...(this.vrrp !== undefined ? { vrrp: this.vrrp.status() } : {}),
       counters: { ...this.counters },
       drops: this.drops.snapshot(),
     };
@@ -389,11 +470,23 @@ export class Daemon {
       const last = this.reported.get(key);
       if (last !== undefined && now - last < 60_000) continue;
       this.reported.set(key, now);
-      this.opts.log.warn(`${rt.name}: RA from ${source} is inconsistent with ours (RFC 4861 6.2.7): ${issue.field}: ours ${issue.ours}, theirs ${issue.theirs}`);
+      const vr = rt.config.vrrp !== undefined ? this.vrrp?.router(rt.config.vrrp) : undefined;
+      if (vr !== undefined && source === vr.virtualLinkLocal) {
+        // The other router of our virtual router: hosts keep the RA they last heard, so a
+        // failover would change what they are told.
+        this.opts.log.warn(`${rt.name}: vrrp ${vr.name}: the Active's RA differs from the one this router sends when Active (RFC 9568 8.2.3: both must advertise the same options): ${issue.field}: ours ${issue.ours}, the Active's ${issue.theirs}`);
+      } else {
+        this.opts.log.warn(`${rt.name}: RA from ${source} is inconsistent with ours (RFC 4861 6.2.7): ${issue.field}: ours ${issue.ours}, theirs ${issue.theirs}`);
+      }
     }
   }
 
-  /** Stop advertising; `final` sends RFC 4861 6.2.5 final RAs where RemoveAdvOnExit is on. */
+  /**
+   * Stop advertising; `final` sends RFC 4861 6.2.5 final RAs where RemoveAdvOnExit is on (never
+   * for an interface tied to a virtual router). Virtual routers leave their elections (an
+   * Active sends priority 0) and their macvlans are deleted: the kernel applies those requests
+   * as they are sent, so they are done when stop() returns; `stopped` resolves on the acks.
+   */
   stop(final = true): void {
     if (this.saveTimer !== undefined) this.clock.clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
@@ -401,6 +494,15 @@ export class Daemon {
     this.running = false;
     for (const rt of this.runtimes.values()) rt.stop(final && rt.config.removeAdvOnExit);
     this.runtimes.clear();
+    const vrrp = this.vrrp;
+    const requester = this.requester;
+    this.vrrp = undefined;
+    this.requester = undefined;
+    if (vrrp !== undefined) {
+      this.stopped = vrrp.stop().finally(() => requester?.close());
+    } else {
+      requester?.close();
+    }
     this.engine?.stop();
     this.engine = undefined;
     this.unsubscribe?.();

@@ -33,6 +33,20 @@ export interface RuntimeDeps {
   readonly overrides?: (iface: InterfaceConfig) => ReadonlyMap<string, Override>;
   /** What is advertised or withdrawn changed: the state file should be written. */
   readonly stateChanged?: () => void;
+  /** For an interface tied to a virtual router (`vrrp NAME;`): where its RAs go now. */
+  readonly vrrpVia?: (instance: string) => VrrpVia | undefined;
+}
+
+/**
+ * Where the RAs of an interface tied to a virtual router go (RFC 9568 8.2): while Active, out of
+ * the virtual router's macvlan, from the virtual link-local, with the virtual MAC in the source
+ * link-layer option; while Backup, nowhere.
+ */
+export interface VrrpVia {
+  readonly active: boolean;
+  readonly ifindex?: number;
+  readonly source?: string;
+  readonly mac: string;
 }
 
 export interface SentRecord {
@@ -49,6 +63,9 @@ export class InterfaceRuntime {
   private link: LinkInfo | undefined;
   private joinedIfindex: number | undefined;
   private source: string | undefined;
+  /** The interface RAs leave through: the link itself, or a virtual router's macvlan. */
+  private sendIfindex: number | undefined;
+  private via: VrrpVia | undefined;
   private lastItems = new Map<string, NdOption>();
   /** Items advertised before a restart (state file), compared with the first RA built. */
   private restored: { items: Map<string, NdOption>; at: number } | undefined;
@@ -92,18 +109,27 @@ export class InterfaceRuntime {
     this.link = link;
     if (link === undefined) {
       this.source = undefined;
+      this.sendIfindex = undefined;
       this.advertiser.setReady(false);
       return;
     }
     this.joinGroup(link.ifindex);
-    this.source = this.chooseSource(this.deps.net.addresses(link.ifindex));
+    this.via = this.cfg.vrrp === undefined ? undefined : this.deps.vrrpVia?.(this.cfg.vrrp);
+    if (this.cfg.vrrp === undefined) {
+      this.source = this.chooseSource(this.deps.net.addresses(link.ifindex));
+      this.sendIfindex = link.ifindex;
+    } else {
+      // RFC 9568 8.2: only the Active advertises, from the virtual link-local address.
+      this.source = this.via?.active === true ? this.via.source : undefined;
+      this.sendIfindex = this.via?.active === true ? this.via.ifindex : undefined;
+    }
     if (!this.mtuWarned && this.cfg.advLinkMtu > link.mtu) {
       this.mtuWarned = true;
       this.deps.log.warn(`${this.cfg.name}: AdvLinkMTU ${this.cfg.advLinkMtu} is above the interface MTU ${link.mtu}; hosts would send packets the link drops`);
     }
-    const ready = link.up && link.carrier && this.source !== undefined;
-    if (ready && !this.advertiser.isReady) this.deps.log.info(`${this.cfg.name}: advertising from ${this.source} (ifindex ${link.ifindex})`);
-    if (!ready && this.advertiser.isReady) this.deps.log.info(`${this.cfg.name}: not ready (${!link.up ? 'down' : !link.carrier ? 'no carrier' : 'no usable source address'})`);
+    const ready = link.up && link.carrier && this.source !== undefined && this.sendIfindex !== undefined;
+    if (ready && !this.advertiser.isReady) this.deps.log.info(`${this.cfg.name}: advertising from ${this.source} (ifindex ${this.sendIfindex}${this.cfg.vrrp !== undefined ? `, virtual router ${this.cfg.vrrp}` : ''})`);
+    if (!ready && this.advertiser.isReady) this.deps.log.info(`${this.cfg.name}: not ready (${!link.up ? 'down' : !link.carrier ? 'no carrier' : this.cfg.vrrp !== undefined && this.via?.active !== true ? `virtual router ${this.cfg.vrrp} is not Active` : 'no usable source address'})`);
     this.advertiser.setReady(ready);
     this.recompute('interface state');
   }
@@ -146,10 +172,12 @@ export class InterfaceRuntime {
     const link = this.link;
     if (link === undefined) return undefined;
     const net = this.deps.net;
+    // RFC 9568 8.2: the virtual MAC in the source link-layer option of the virtual router's RAs.
+    const mac = this.via !== undefined ? this.via.mac : link.mac;
     return {
       ifindex: link.ifindex,
       mtu: link.mtu,
-      ...(link.mac !== undefined ? { mac: link.mac } : {}),
+      ...(mac !== undefined ? { mac } : {}),
       addresses: net.addresses(link.ifindex),
       addressesOf: (name: string) => {
         const other = net.linkByName(name);
@@ -235,7 +263,8 @@ export class InterfaceRuntime {
   private transmit(destination: string, kind: SendKind, ceasing: boolean): void {
     const link = this.link;
     const source = this.source;
-    if (link === undefined || source === undefined) return;
+    const ifindex = this.sendIfindex;
+    if (link === undefined || source === undefined || ifindex === undefined) return;
     const packets = ceasing ? this.encodePackets(true) : (this.wire ??= this.encodePackets(false));
     if (packets === undefined) return;
     if (!ceasing && !this.wireStable) this.wire = undefined;
@@ -243,7 +272,7 @@ export class InterfaceRuntime {
     for (const data of packets) {
       bytes += data.length;
       try {
-        this.deps.socket.send(data, destination, link.ifindex, source);
+        this.deps.socket.send(data, destination, ifindex, source);
       } catch (e) {
         this.sendErrors++;
         this.deps.log.warn(`${this.cfg.name}: sending RA to ${destination} failed: ${(e as Error).message}`);
@@ -275,9 +304,13 @@ export class InterfaceRuntime {
     return packRa(ra, Math.max(maxPacket, IPV6_HEADER + 16 + 8)).map((p) => encodeMessage(p));
   }
 
-  /** Stop; with `final`, send the RFC 4861 6.2.5 final RA first. */
+  /**
+   * Stop; with `final`, send the RFC 4861 6.2.5 final RA first. An interface tied to a virtual
+   * router never says goodbye: its peer takes over the virtual router, and a final RA would make
+   * hosts drop the default route the peer keeps (users.md item 4).
+   */
   stop(final: boolean): void {
-    this.advertiser.stop(final);
+    this.advertiser.stop(final && this.cfg.vrrp === undefined);
     this.leaveGroup();
   }
 }
