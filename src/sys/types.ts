@@ -40,11 +40,53 @@ export interface RawNetlinkSocket {
   close(): void;
 }
 
+/** One datagram of an IP protocol other than ICMPv6 (VRRP, protocol 112), IPv4 or IPv6. */
+export interface IpPacket {
+  /** The protocol payload: after the IPv6 header (which the kernel strips) or the IPv4 header (stripped here). */
+  readonly data: Buffer;
+  readonly source: string;
+  readonly destination: string;
+  /** IPv6 hop limit (IPV6_HOPLIMIT) or IPv4 TTL (from the IPv4 header). RFC 9568 5.1.1.3 / 5.1.2.3 need 255. */
+  readonly hopLimit: number;
+  /** Receiving interface (IPV6_PKTINFO / IP_PKTINFO). */
+  readonly ifindex: number;
+}
+
+/**
+ * A raw IP socket for one protocol (VRRP: 112) and one family. IPv6: the kernel computes and
+ * verifies the checksum at `checksumOffset` over the pseudo-header (IPV6_CHECKSUM). IPv4: the
+ * caller computes the checksum; the kernel writes the IPv4 header (no IP_HDRINCL).
+ * Sends with hop limit / TTL 255, multicast loop off.
+ */
+export interface RawIpSocket {
+  readonly family: 4 | 6;
+  /**
+   * Send out of `ifindex` from `source` (IPV6_PKTINFO / IP_PKTINFO; with `freebind` the source
+   * need not be an address of that interface, e.g. the parent's link-local on a macvlan).
+   */
+  send(data: Uint8Array, destination: string, ifindex: number, source?: string): void;
+  joinGroup(group: string, ifindex: number): void;
+  leaveGroup(group: string, ifindex: number): void;
+  onPacket(handler: (packet: IpPacket) => void): void;
+  close(): void;
+}
+
+/** An AF_PACKET socket that sends whole Ethernet frames (gratuitous ARP). Send only. */
+export interface PacketSocket {
+  /** Send one frame (destination MAC first) out of `ifindex`. */
+  send(frame: Uint8Array, ifindex: number): void;
+  close(): void;
+}
+
 export interface SystemBackend {
   /** Raw ICMPv6 socket with an ICMP6_FILTER passing only `types`. */
   openIcmp6(options: { readonly types: readonly number[] }): Icmp6Socket;
   /** NETLINK_ROUTE socket subscribed to the given RTNLGRP_* group numbers. */
   openRouteNetlink(options: { readonly groups: readonly number[] }): RawNetlinkSocket;
+  /** Raw socket of `protocol` for `family`; IPv6 with `checksumOffset` (VRRP: 6) has the kernel do the checksum. */
+  openRawIp(options: { readonly family: 4 | 6; readonly protocol: number; readonly checksumOffset?: number; readonly freebind?: boolean }): RawIpSocket;
+  /** AF_PACKET raw socket for sending frames. */
+  openPacket(): PacketSocket;
 }
 
 export class SysError extends Error {
