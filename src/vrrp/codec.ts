@@ -109,9 +109,11 @@ export function vrrpChecksum(family: VrrpFamily, source: string, destination: st
 /** Encode an advertisement with its checksum for the given source and destination. */
 export function encodeAdvertisement(family: VrrpFamily, adv: Advertisement, source: string, destination: string): Buffer {
   const alen = addressLength(family);
-  if (adv.vrid < 1 || adv.vrid > 255) throw new RangeError(`VRID ${adv.vrid} is not 1..255`);
-  if (adv.priority < 0 || adv.priority > 255) throw new RangeError(`priority ${adv.priority} is not 0..255`);
-  if (adv.maxAdvertIntervalCs < 1 || adv.maxAdvertIntervalCs > 0xfff) throw new RangeError(`interval ${adv.maxAdvertIntervalCs} cs is not 1..4095`);
+  // Number.isInteger also refuses NaN and fractions, which the byte writes below would turn into 0 or truncate.
+  const inRange = (v: number, lo: number, hi: number): boolean => Number.isInteger(v) && v >= lo && v <= hi;
+  if (!inRange(adv.vrid, 1, 255)) throw new RangeError(`VRID ${adv.vrid} is not 1..255`);
+  if (!inRange(adv.priority, 0, 255)) throw new RangeError(`priority ${adv.priority} is not 0..255`);
+  if (!inRange(adv.maxAdvertIntervalCs, 1, 0xfff)) throw new RangeError(`interval ${adv.maxAdvertIntervalCs} cs is not 1..4095`);
   if (adv.addresses.length < 1 || adv.addresses.length > 255) throw new RangeError(`${adv.addresses.length} addresses: 1..255 allowed`);
   const b = Buffer.alloc(HEADER_LENGTH + alen * adv.addresses.length);
   b[0] = (VRRP_VERSION << 4) | VRRP_TYPE_ADVERTISEMENT;
@@ -186,6 +188,7 @@ export function decodeAdvertisement(family: VrrpFamily, data: Uint8Array, source
 
 /** The virtual router MAC address (RFC 9568 7.3): 00-00-5E-00-01-VRID (IPv4), 00-00-5E-00-02-VRID (IPv6). */
 export function virtualMac(family: VrrpFamily, vrid: number): string {
+  if (!Number.isInteger(vrid) || vrid < 1 || vrid > 255) throw new RangeError(`VRID ${vrid} is not 1..255`);
   return `00:00:5e:00:0${family === 6 ? 2 : 1}:${vrid.toString(16).padStart(2, '0')}`;
 }
 

@@ -80,7 +80,7 @@ export class VrrpMachine {
   private downDueAt: number | undefined;
   /** The primary address of this router on the interface (the advertisements' source). */
   private primary: string | undefined;
-  /** When a lower-priority Active was first seen in this Backup period (preempt delay). */
+  /** When a lower-priority Active was first seen in this Backup period, since the last equal- or higher-priority one (preempt delay). */
   private lowerSeenAt: number | undefined;
   /** Whether the router takes part in the election (startup called, no shutdown / fault since). */
   private running = false;
@@ -207,6 +207,8 @@ export class VrrpMachine {
           return 'stop';
         }
         const outranked = adv.priority >= this.effective;
+        // An equal- or higher-priority Active ends a lower one's run: the preempt delay restarts.
+        if (outranked) this.lowerSeenAt = undefined;
         if (!this.cfg.preempt || outranked || this.preemptHeld(now, outranked)) {
           this.activeAdverIntervalCs = adv.maxAdvertIntervalCs;
           this.activeSeen = { address: source, priority: adv.priority, intervalCs: adv.maxAdvertIntervalCs, at: now };
