@@ -74,7 +74,12 @@ export class VrrpCoordinator {
   /** Open the sockets, create every virtual router's macvlan, and join the election. */
   async start(instances: readonly VrrpInstanceConfig[], groups: readonly VrrpSyncGroupConfig[]): Promise<void> {
     this.groups = groups;
-    this.unsubscribe = this.deps.net.on((e) => this.onNetEvent(e));
+    const off6 = this.deps.net.on((e) => this.onNetEvent(e));
+    const off4 = this.deps.net.onIpv4?.(() => this.onNetEvent({ kind: 'resync' }));
+    this.unsubscribe = () => {
+      off6();
+      off4?.();
+    };
     for (const cfg of instances) await this.add(cfg);
     this.updateTracking();
   }

@@ -42,8 +42,10 @@ export interface MachineDeps {
   readonly clock: Clock;
   /** Send one advertisement with this priority (0 when leaving). */
   sendAdvertisement(priority: number): void;
-  /** Becoming Active: take the virtual addresses and MAC, announce them (NA / gratuitous ARP). */
+  /** Becoming Active: take the virtual addresses and MAC (before the first advertisement, which leaves through them). */
   enterActive(): void;
+  /** After the first advertisement as Active: announce the addresses (unsolicited NA / gratuitous ARP). */
+  announce(): void;
   /** Leaving Active: give the virtual addresses and MAC back. */
   leaveActive(): void;
   /** Every state change, after the effects above ran. */
@@ -274,7 +276,9 @@ export class VrrpMachine {
   private toActive(reason: string): void {
     this.lowerSeenAt = undefined;
     this.deps.enterActive();
+    // RFC 9568 6.4.1 / 6.4.2: the advertisement first, then the NAs / gratuitous ARPs.
     this.send(this.effective);
+    this.deps.announce();
     this.armAdverTimer();
     this.counters.becameActive++;
     this.move('active', reason);

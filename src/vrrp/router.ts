@@ -47,6 +47,8 @@ export interface VrrpNetView {
   addresses(ifindex?: number): readonly AddressInfo[];
   ipv4Addresses(ifindex?: number): readonly AddressInfo[];
   on(handler: (event: NetEvent) => void): () => void;
+  /** IPv4 address changes come on their own stream (NetState keeps NetEvent IPv6-only). */
+  onIpv4?(handler: () => void): () => void;
 }
 
 export interface RouterDeps {
@@ -121,6 +123,7 @@ export class VrrpRouter {
       clock: deps.clock,
       sendAdvertisement: (p) => this.sendAdvertisement(p),
       enterActive: () => this.enterActive(),
+      announce: () => this.announce(this.cfg.garpRepeat),
       leaveActive: () => this.leaveActive(),
       transitioned: (t) => deps.transitioned(this, t),
     });
@@ -307,7 +310,6 @@ export class VrrpRouter {
     for (const a of this.cfg.addresses) {
       void this.deps.ops.addAddress({ ifindex, family: this.cfg.family, address: a.address, prefixLength: a.prefixLength, nodad: true }).catch(fail(`cannot add ${a.address}/${a.prefixLength}`));
     }
-    this.announce(this.cfg.garpRepeat);
   }
 
   private leaveActive(): void {

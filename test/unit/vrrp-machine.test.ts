@@ -13,6 +13,7 @@ import { VrrpMachine, activeDownIntervalMs, skewTimeMs, type MachineConfig, type
 type Effect =
   | { readonly at: number; readonly kind: 'send'; readonly priority: number }
   | { readonly at: number; readonly kind: 'enter' }
+  | { readonly at: number; readonly kind: 'announce' }
   | { readonly at: number; readonly kind: 'leave' }
   | { readonly at: number; readonly kind: 'move'; readonly from: VrrpState; readonly to: VrrpState };
 
@@ -35,6 +36,7 @@ function rig(over: Partial<MachineConfig> = {}, primary: string | undefined = OW
     clock,
     sendAdvertisement: (priority) => effects.push({ at: t(), kind: 'send', priority }),
     enterActive: () => effects.push({ at: t(), kind: 'enter' }),
+    announce: () => effects.push({ at: t(), kind: 'announce' }),
     leaveActive: () => effects.push({ at: t(), kind: 'leave' }),
     transitioned: (tr) => {
       transitions.push(tr);
@@ -138,7 +140,7 @@ describe('Initialize', () => {
     assert.equal(r.m.last?.reason, 'eth0 has carrier again');
   });
 
-  it('Startup, owner (priority 255): Active at once; takes the addresses, then advertises 255, then the transition is reported', () => {
+  it('Startup, owner (priority 255): Active at once; takes the addresses, advertises 255, announces them, then the transition is reported', () => {
     const r = rig({ priority: 255 });
     r.m.startup();
     assert.equal(r.m.state, 'active');
@@ -146,6 +148,7 @@ describe('Initialize', () => {
     assert.deepEqual(r.effects, [
       { at: 0, kind: 'enter' },
       { at: 0, kind: 'send', priority: 255 },
+      { at: 0, kind: 'announce' },
       { at: 0, kind: 'move', from: 'initialize', to: 'active' },
     ]);
     assert.equal(r.transitions[0]?.from, 'initialize');
@@ -177,6 +180,7 @@ describe('Backup', () => {
     assert.deepEqual(r.fresh(), [
       { at: 3609.375, kind: 'enter' },
       { at: 3609.375, kind: 'send', priority: 100 },
+      { at: 3609.375, kind: 'announce' },
       { at: 3609.375, kind: 'move', from: 'backup', to: 'active' },
     ]);
     assert.match(r.m.last?.reason ?? '', /no Active heard/);
@@ -202,6 +206,7 @@ describe('Backup', () => {
     assert.deepEqual(r.fresh(), [
       { at: 2609.375, kind: 'enter' },
       { at: 2609.375, kind: 'send', priority: 100 },
+      { at: 2609.375, kind: 'announce' },
       { at: 2609.375, kind: 'move', from: 'backup', to: 'active' },
     ]);
     assert.match(r.m.last?.reason ?? '', /left \(priority 0\)/);
@@ -612,6 +617,7 @@ describe('sync-group orders', () => {
     assert.deepEqual(r.fresh(), [
       { at: 1000, kind: 'enter' },
       { at: 1000, kind: 'send', priority: 100 },
+      { at: 1000, kind: 'announce' },
       { at: 1000, kind: 'move', from: 'backup', to: 'active' },
     ]);
     assert.deepEqual(r.m.last, { from: 'backup', to: 'active', at: r.t0 + 1000, reason: 'sync group g: v4 became Active' });
@@ -714,6 +720,7 @@ describe('bookkeeping', () => {
           for (const other of machines) if (other !== m) other.receive({ vrid: 51, priority: p, maxAdvertIntervalCs: 100, addresses: ['fe80::1'] }, address);
         },
         enterActive: () => log.push(`${name} enter`),
+        announce: () => undefined,
         leaveActive: () => log.push(`${name} leave`),
         transitioned: (t) => log.push(`${name} ${t.from}->${t.to}`),
       });
