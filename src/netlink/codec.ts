@@ -1,14 +1,18 @@
 /**
- * rtnetlink codec: netlink message framing, attributes, and the three message families
- * firsthop reads (links, IPv6 addresses, IPv6 routes), plus the dump requests that ask for
- * them. Integers are in host byte order, as the kernel writes them; attributes are 4-byte
- * aligned TLVs. Decoders are strict about lengths (NetlinkParseError) but skip unknown
- * attributes. Encoders exist for the requests and for the in-memory kernel of the tests.
+ * rtnetlink codec: netlink message framing, attributes, and the message families firsthop
+ * reads (links, IPv6 and IPv4 addresses, IPv6 routes), the dump requests that ask for them,
+ * and the change requests firsthop makes for VRRP (create / set / delete a macvlan link,
+ * add / delete an address; sent by NetlinkRequester in ./requests). Integers are in host
+ * byte order, as the kernel writes them; attributes are 4-byte aligned TLVs. Decoders are
+ * strict about lengths (NetlinkParseError) but skip unknown attributes. Encoders exist for
+ * the requests and for the in-memory kernel of the tests.
  */
+import { isIPv4 } from 'node:net';
 import { endianness } from 'node:os';
 import { formatIPv6, formatMac, parseIPv6, parseMac } from '../net/ipv6';
-import type { AddressInfo, LinkInfo, RouteInfo } from './types';
+import type { AddressInfo, Ipv4AddressInfo, LinkInfo, RouteInfo } from './types';
 import {
+  AF_INET,
   AF_INET6,
   AF_UNSPEC,
   IFA,
@@ -17,8 +21,13 @@ import {
   IFF,
   IFINFOMSG_LEN,
   IFLA,
+  IFLA_INET6,
   IFLA_INFO,
+  IFLA_MACVLAN,
+  IN6_ADDR_GEN_MODE,
   INFINITY_LIFETIME,
+  MACVLAN_MODE,
+  NLA_F_NESTED,
   NLM_F,
   NLMSG,
   NLMSG_HDRLEN,
@@ -46,6 +55,13 @@ function u32(b: Buffer, o: number): number {
 }
 function i32(b: Buffer, o: number): number {
   return LE ? b.readInt32LE(o) : b.readInt32BE(o);
+}
+/** A host-endian u32 / s32 at `o` (netlink integers), for code that parses requests itself. */
+export function readHostU32(b: Buffer, o: number): number {
+  return u32(b, o);
+}
+export function readHostI32(b: Buffer, o: number): number {
+  return i32(b, o);
 }
 function w16(b: Buffer, o: number, v: number): void {
   if (LE) b.writeUInt16LE(v, o);
@@ -211,6 +227,21 @@ export function stringData(s: string): Buffer {
   return Buffer.concat([Buffer.from(s, 'utf8'), Buffer.alloc(1)]);
 }
 
+/** A nested attribute (NLA_F_NESTED set, as libmnl does) holding `children`. */
+export function encodeNested(type: number, children: readonly Uint8Array[]): Buffer {
+  return encodeAttribute(type | NLA_F_NESTED, Buffer.concat(children));
+}
+
+/** Four bytes of a dotted-quad IPv4 address; throws RangeError on anything else. */
+export function parseIPv4(text: string): Buffer {
+  if (!isIPv4(text)) throw new RangeError(`invalid IPv4 address '${text}'`);
+  return Buffer.from(text.split('.').map(Number));
+}
+
+export function formatIPv4(b: Uint8Array, offset = 0): string {
+  return `${b[offset] ?? 0}.${b[offset + 1] ?? 0}.${b[offset + 2] ?? 0}.${b[offset + 3] ?? 0}`;
+}
+
 function readU32Attr(a: Buffer | undefined, what: string): number | undefined {
   if (a === undefined) return undefined;
   if (a.length < 4) throw new NetlinkParseError(`${what} attribute of ${a.length} bytes`);
@@ -224,6 +255,11 @@ function readIPv6(a: Buffer | undefined, what: string): string | undefined {
   if (a === undefined) return undefined;
   if (a.length !== 16) throw new NetlinkParseError(`${what} attribute of ${a.length} bytes, want 16`);
   return formatIPv6(a);
+}
+function readIPv4(a: Buffer | undefined, what: string): string | undefined {
+  if (a === undefined) return undefined;
+  if (a.length !== 4) throw new NetlinkParseError(`${what} attribute of ${a.length} bytes, want 4`);
+  return formatIPv4(a);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -248,10 +284,23 @@ export function parseLinkMessage(payload: Buffer): LinkMessage {
   const opAttr = attrs.get(IFLA.OPERSTATE);
   const macAttr = attrs.get(IFLA.ADDRESS);
   let kind: string | undefined;
+  let macvlanMode: string | undefined;
   const linkinfo = attrs.get(IFLA.LINKINFO);
   if (linkinfo) {
-    const k = parseAttributes(linkinfo).find((a) => a.type === IFLA_INFO.KIND);
+    const info = parseAttributes(linkinfo);
+    const k = info.find((a) => a.type === IFLA_INFO.KIND);
     if (k) kind = readString(k.data);
+    const data = info.find((a) => a.type === IFLA_INFO.DATA);
+    if (data && (kind === 'macvlan' || kind === 'macvtap')) {
+      const mode = readU32Attr(parseAttributes(data.data).find((a) => a.type === IFLA_MACVLAN.MODE)?.data, 'IFLA_MACVLAN_MODE');
+      if (mode !== undefined) macvlanMode = macvlanModeName(mode);
+    }
+  }
+  // IFLA_LINK is the lower device (macvlan, vlan, tunnels), except for peer-type links, where
+  // it is the peer, and when IFLA_LINK_NETNSID says it lives in another namespace.
+  let parentIfindex = readU32Attr(attrs.get(IFLA.LINK), 'IFLA_LINK');
+  if (parentIfindex !== undefined && (parentIfindex === 0 || parentIfindex === ifindex || attrs.has(IFLA.LINK_NETNSID) || PEER_KINDS.has(kind ?? ''))) {
+    parentIfindex = undefined;
   }
   const link: LinkInfo = {
     ifindex,
@@ -263,8 +312,28 @@ export function parseLinkMessage(payload: Buffer): LinkMessage {
     ...(macAttr && macAttr.length > 0 ? { mac: formatMac(macAttr) } : {}),
     flags,
     ...(kind !== undefined ? { kind } : {}),
+    ...(parentIfindex !== undefined ? { parentIfindex } : {}),
+    ...(macvlanMode !== undefined ? { macvlanMode } : {}),
   };
   return { family, link };
+}
+
+/** Links whose IFLA_LINK names their peer. */
+const PEER_KINDS: ReadonlySet<string> = new Set(['veth', 'vxcan', 'netkit']);
+
+/** 'bridge' for MACVLAN_MODE_BRIDGE, ...; `mode(N)` for a number the kernel adds later. */
+export function macvlanModeName(n: number): string {
+  for (const [name, v] of Object.entries(MACVLAN_MODE)) if (v === n) return name;
+  return `mode(${n})`;
+}
+
+/** MACVLAN_MODE_* of a mode name; throws RangeError for an unknown one. */
+export function macvlanModeNumber(name: string): number {
+  const v = (MACVLAN_MODE as Record<string, number>)[name];
+  if (v !== undefined) return v;
+  const m = /^mode\((\d+)\)$/.exec(name);
+  if (m) return Number(m[1]);
+  throw new RangeError(`unknown macvlan mode '${name}' (${Object.keys(MACVLAN_MODE).join(', ')})`);
 }
 
 export function encodeLinkMessage(link: LinkInfo, family = AF_UNSPEC): Buffer {
@@ -277,7 +346,14 @@ export function encodeLinkMessage(link: LinkInfo, family = AF_UNSPEC): Buffer {
   const op = (OPERSTATES as readonly string[]).indexOf(link.operState);
   parts.push(encodeAttribute(IFLA.OPERSTATE, u8Data(op < 0 ? 0 : op)));
   if (link.mac !== undefined) parts.push(encodeAttribute(IFLA.ADDRESS, parseMac(link.mac)));
-  if (link.kind !== undefined) parts.push(encodeAttribute(IFLA.LINKINFO, encodeAttribute(IFLA_INFO.KIND, stringData(link.kind))));
+  if (link.parentIfindex !== undefined) parts.push(encodeAttribute(IFLA.LINK, u32Data(link.parentIfindex)));
+  if (link.kind !== undefined) {
+    const info = [encodeAttribute(IFLA_INFO.KIND, stringData(link.kind))];
+    if (link.macvlanMode !== undefined) {
+      info.push(encodeNested(IFLA_INFO.DATA, [encodeAttribute(IFLA_MACVLAN.MODE, u32Data(macvlanModeNumber(link.macvlanMode)))]));
+    }
+    parts.push(encodeNested(IFLA.LINKINFO, info));
+  }
   return Buffer.concat(parts);
 }
 
@@ -288,8 +364,37 @@ export interface AddressMessage {
   readonly family: number;
   /** Undefined for families other than AF_INET6. */
   readonly address?: AddressInfo;
+  /** The address of an AF_INET message; undefined for other families. */
+  readonly ipv4?: Ipv4AddressInfo;
   /** All IFA_F_* flags (IFA_FLAGS when present, else the 8-bit ifa_flags). */
   readonly flags: number;
+}
+
+function readCacheinfo(ci: Buffer | undefined): { preferredLifetime: number; validLifetime: number } {
+  if (!ci) return { preferredLifetime: INFINITY_LIFETIME, validLifetime: INFINITY_LIFETIME };
+  if (ci.length < 16) throw new NetlinkParseError(`IFA_CACHEINFO of ${ci.length} bytes`);
+  return { preferredLifetime: u32(ci, 0), validLifetime: u32(ci, 4) };
+}
+
+function parseIpv4Address(ifindex: number, prefixLength: number, scope: number, flags: number, attrs: Map<number, Buffer>): Ipv4AddressInfo {
+  // IFA_LOCAL is the interface's address; IFA_ADDRESS the peer on point-to-point links.
+  const address = readIPv4(attrs.get(IFA.LOCAL), 'IFA_LOCAL') ?? readIPv4(attrs.get(IFA.ADDRESS), 'IFA_ADDRESS');
+  if (address === undefined) throw new NetlinkParseError('IPv4 address message without IFA_LOCAL or IFA_ADDRESS');
+  const labelAttr = attrs.get(IFA.LABEL);
+  const broadcast = readIPv4(attrs.get(IFA.BROADCAST), 'IFA_BROADCAST');
+  return {
+    ifindex,
+    address,
+    prefixLength,
+    scope,
+    tentative: false,
+    deprecated: (flags & IFA_F.DEPRECATED) !== 0,
+    dadFailed: false,
+    secondary: (flags & IFA_F.SECONDARY) !== 0,
+    ...(labelAttr ? { label: readString(labelAttr) } : {}),
+    ...(broadcast !== undefined ? { broadcast } : {}),
+    ...readCacheinfo(attrs.get(IFA.CACHEINFO)),
+  };
 }
 
 export function parseAddressMessage(payload: Buffer): AddressMessage {
@@ -300,19 +405,13 @@ export function parseAddressMessage(payload: Buffer): AddressMessage {
   const ifindex = u32(payload, 4);
   const attrs = attributeMap(payload, IFADDRMSG_LEN);
   const flags = readU32Attr(attrs.get(IFA.FLAGS), 'IFA_FLAGS') ?? payload[2] ?? 0;
+  if (family === AF_INET) return { family, flags, ipv4: parseIpv4Address(ifindex, prefixLength, scope, flags, attrs) };
   if (family !== AF_INET6) return { family, flags };
   // For IPv6, IFA_ADDRESS is the address; IFA_LOCAL appears only on peer (point-to-point)
   // addresses, where it is the local one and IFA_ADDRESS the peer.
   const address = readIPv6(attrs.get(IFA.LOCAL), 'IFA_LOCAL') ?? readIPv6(attrs.get(IFA.ADDRESS), 'IFA_ADDRESS');
   if (address === undefined) throw new NetlinkParseError('IPv6 address message without IFA_ADDRESS');
-  let preferredLifetime = INFINITY_LIFETIME;
-  let validLifetime = INFINITY_LIFETIME;
-  const ci = attrs.get(IFA.CACHEINFO);
-  if (ci) {
-    if (ci.length < 16) throw new NetlinkParseError(`IFA_CACHEINFO of ${ci.length} bytes`);
-    preferredLifetime = u32(ci, 0);
-    validLifetime = u32(ci, 4);
-  }
+  const { preferredLifetime, validLifetime } = readCacheinfo(attrs.get(IFA.CACHEINFO));
   return {
     family,
     flags,
@@ -352,6 +451,27 @@ export function encodeAddressMessage(a: AddressInfo, extraFlags = 0): Buffer {
     encodeAttribute(IFA.CACHEINFO, ci),
     encodeAttribute(IFA.FLAGS, u32Data(flags)),
   ]);
+}
+
+/** An AF_INET ifaddrmsg as the kernel sends it for `a`. */
+export function encodeIpv4AddressMessage(a: Ipv4AddressInfo, extraFlags = 0): Buffer {
+  const flags =
+    extraFlags | (a.secondary ? IFA_F.SECONDARY : 0) | (a.deprecated ? IFA_F.DEPRECATED : 0) | (a.validLifetime === INFINITY_LIFETIME ? IFA_F.PERMANENT : 0);
+  const h = Buffer.alloc(IFADDRMSG_LEN);
+  h[0] = AF_INET;
+  h[1] = a.prefixLength;
+  h[2] = flags & 0xff;
+  h[3] = a.scope;
+  w32(h, 4, a.ifindex);
+  const ci = Buffer.alloc(16);
+  w32(ci, 0, a.preferredLifetime);
+  w32(ci, 4, a.validLifetime);
+  const addr = parseIPv4(a.address);
+  const parts = [h, encodeAttribute(IFA.ADDRESS, addr), encodeAttribute(IFA.LOCAL, addr)];
+  if (a.broadcast !== undefined) parts.push(encodeAttribute(IFA.BROADCAST, parseIPv4(a.broadcast)));
+  if (a.label !== undefined) parts.push(encodeAttribute(IFA.LABEL, stringData(a.label)));
+  parts.push(encodeAttribute(IFA.FLAGS, u32Data(flags)), encodeAttribute(IFA.CACHEINFO, ci));
+  return Buffer.concat(parts);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -483,10 +603,13 @@ export function linkDumpRequest(seq: number): Buffer {
   return encodeMessage({ type: RTM.GETLINK, flags: NLM_F.REQUEST | NLM_F.DUMP, seq }, payload);
 }
 
-/** RTM_GETADDR dump of the IPv6 addresses of every link. */
-export function addressDumpRequest(seq: number): Buffer {
+/**
+ * RTM_GETADDR dump of the addresses of every link: IPv6 by default, AF_INET for IPv4, or
+ * AF_UNSPEC for every family in one multi-part reply (the kernel's rtnl_dump_all).
+ */
+export function addressDumpRequest(seq: number, family: number = AF_INET6): Buffer {
   const ifa = Buffer.alloc(IFADDRMSG_LEN);
-  ifa[0] = AF_INET6;
+  ifa[0] = family;
   return encodeMessage({ type: RTM.GETADDR, flags: NLM_F.REQUEST | NLM_F.DUMP, seq }, ifa);
 }
 
@@ -500,4 +623,158 @@ export function routeDumpRequest(seq: number): Buffer {
 /** The family octet at the start of an ifinfomsg / ifaddrmsg / rtmsg request. */
 export function requestFamily(m: NetlinkMessage): number {
   return m.payload[0] ?? AF_UNSPEC;
+}
+
+// ---------------------------------------------------------------------------------------
+// Change requests (RTM_NEWLINK / RTM_DELLINK / RTM_NEWADDR / RTM_DELADDR), each asking for
+// an acknowledgement (NLM_F_ACK): the kernel answers every one with an NLMSG_ERROR, errno 0
+// on success.
+
+const REQUEST_ACK = NLM_F.REQUEST | NLM_F.ACK;
+
+function ifinfomsg(ifindex: number, flags: number, change: number): Buffer {
+  const h = Buffer.alloc(IFINFOMSG_LEN); // AF_UNSPEC, ifi_type 0
+  wi32(h, 4, ifindex);
+  w32(h, 8, flags);
+  w32(h, 12, change);
+  return h;
+}
+
+export interface MacvlanSpec {
+  /** Interface name, at most 15 bytes. */
+  readonly name: string;
+  /** The lower device. */
+  readonly parentIfindex: number;
+  /** The macvlan's own MAC ('00:00:5e:00:01:0a' for VRID 10 over IPv4). Default: the kernel picks a random one. */
+  readonly mac?: string;
+  /** Default 'bridge'. */
+  readonly mode?: string;
+}
+
+/** Interface names are at most IFNAMSIZ - 1 = 15 bytes, without '/', ':' or whitespace. */
+export function checkIfname(name: string): void {
+  const n = Buffer.byteLength(name, 'utf8');
+  if (n === 0 || n > 15 || /[/:\s]/.test(name) || name === '.' || name === '..') throw new RangeError(`invalid interface name '${name}'`);
+}
+
+/**
+ * RTM_NEWLINK with NLM_F_CREATE | NLM_F_EXCL: a new macvlan, created down (ifi_flags 0).
+ * IFLA_IFNAME, IFLA_LINK (parent), IFLA_ADDRESS (when a MAC is given), IFLA_LINKINFO
+ * { IFLA_INFO_KIND "macvlan", IFLA_INFO_DATA { IFLA_MACVLAN_MODE } }.
+ */
+export function newMacvlanRequest(seq: number, spec: MacvlanSpec): Buffer {
+  checkIfname(spec.name);
+  const parts: Buffer[] = [
+    ifinfomsg(0, 0, 0),
+    encodeAttribute(IFLA.IFNAME, stringData(spec.name)),
+    encodeAttribute(IFLA.LINK, u32Data(spec.parentIfindex)),
+  ];
+  if (spec.mac !== undefined) parts.push(encodeAttribute(IFLA.ADDRESS, parseMac(spec.mac)));
+  parts.push(
+    encodeNested(IFLA.LINKINFO, [
+      encodeAttribute(IFLA_INFO.KIND, stringData('macvlan')),
+      encodeNested(IFLA_INFO.DATA, [encodeAttribute(IFLA_MACVLAN.MODE, u32Data(macvlanModeNumber(spec.mode ?? 'bridge')))]),
+    ]),
+  );
+  return encodeMessage({ type: RTM.NEWLINK, flags: REQUEST_ACK | NLM_F.CREATE | NLM_F.EXCL, seq }, Buffer.concat(parts));
+}
+
+/** IN6_ADDR_GEN_MODE_* of a mode name; throws RangeError for an unknown one. */
+export function addrGenModeNumber(mode: string): number {
+  const v = (IN6_ADDR_GEN_MODE as Record<string, number>)[mode];
+  if (v === undefined) throw new RangeError(`unknown addr_gen_mode '${mode}' (${Object.keys(IN6_ADDR_GEN_MODE).join(', ')})`);
+  return v;
+}
+
+export interface LinkChange {
+  /** Set (true) or clear (false) IFF_UP through ifi_flags / ifi_change; undefined leaves it. */
+  readonly up?: boolean;
+  /** IFLA_AF_SPEC { AF_INET6 { IFLA_INET6_ADDR_GEN_MODE } }. */
+  readonly addrGenMode?: string;
+}
+
+/**
+ * RTM_NEWLINK on an existing link (no NLM_F_CREATE). It can carry both changes, but the
+ * kernel applies the flags (dev_change_flags) before IFLA_AF_SPEC, so a link brought up and
+ * given addr_gen_mode none in one message gets its link-local address first (keepalived
+ * #2026): NetlinkRequester sends them as separate requests.
+ */
+export function setLinkRequest(seq: number, ifindex: number, change: LinkChange): Buffer {
+  const parts: Buffer[] = [ifinfomsg(ifindex, change.up ? IFF.UP : 0, change.up === undefined ? 0 : IFF.UP)];
+  if (change.addrGenMode !== undefined) {
+    const inet6 = encodeNested(AF_INET6, [encodeAttribute(IFLA_INET6.ADDR_GEN_MODE, u8Data(addrGenModeNumber(change.addrGenMode)))]);
+    parts.push(encodeNested(IFLA.AF_SPEC, [inet6]));
+  }
+  return encodeMessage({ type: RTM.NEWLINK, flags: REQUEST_ACK, seq }, Buffer.concat(parts));
+}
+
+/** RTM_DELLINK by ifindex, or by name (ifi_index 0 and IFLA_IFNAME). */
+export function deleteLinkRequest(seq: number, link: { readonly ifindex: number } | { readonly name: string }): Buffer {
+  let payload: Buffer;
+  if ('ifindex' in link) {
+    payload = ifinfomsg(link.ifindex, 0, 0);
+  } else {
+    checkIfname(link.name);
+    payload = Buffer.concat([ifinfomsg(0, 0, 0), encodeAttribute(IFLA.IFNAME, stringData(link.name))]);
+  }
+  return encodeMessage({ type: RTM.DELLINK, flags: REQUEST_ACK, seq }, payload);
+}
+
+export interface AddressSpec {
+  readonly ifindex: number;
+  readonly family: 4 | 6;
+  readonly address: string;
+  readonly prefixLength: number;
+  /** IPv6: IFA_F_NODAD, usable at once (never tentative). Ignored for IPv4. */
+  readonly nodad?: boolean;
+  /** IFA_F_NOPREFIXROUTE: no connected route for the prefix. */
+  readonly noPrefixRoute?: boolean;
+}
+
+function addressPayload(spec: AddressSpec, forAdd: boolean): Buffer {
+  const v6 = spec.family === 6;
+  if (spec.family !== 4 && spec.family !== 6) throw new RangeError(`address family ${String(spec.family)}, want 4 or 6`);
+  const max = v6 ? 128 : 32;
+  if (!Number.isInteger(spec.prefixLength) || spec.prefixLength < 0 || spec.prefixLength > max) {
+    throw new RangeError(`prefix length ${spec.prefixLength} for IPv${spec.family}`);
+  }
+  const addr = v6 ? Buffer.from(parseIPv6(spec.address)) : parseIPv4(spec.address);
+  const flags = forAdd ? (v6 && spec.nodad ? IFA_F.NODAD : 0) | (spec.noPrefixRoute ? IFA_F.NOPREFIXROUTE : 0) : 0;
+  const h = Buffer.alloc(IFADDRMSG_LEN);
+  h[0] = v6 ? AF_INET6 : AF_INET;
+  h[1] = spec.prefixLength;
+  h[2] = flags & 0xff;
+  h[3] = 0; // RT_SCOPE_UNIVERSE; the kernel derives an IPv6 address's scope itself
+  w32(h, 4, spec.ifindex);
+  // As iproute2: IFA_LOCAL and IFA_ADDRESS both the address (no peer).
+  const parts = [h, encodeAttribute(IFA.LOCAL, addr), encodeAttribute(IFA.ADDRESS, addr)];
+  if (flags !== 0) parts.push(encodeAttribute(IFA.FLAGS, u32Data(flags)));
+  return Buffer.concat(parts);
+}
+
+/**
+ * RTM_NEWADDR with NLM_F_CREATE | NLM_F_EXCL (EEXIST when the address is there already),
+ * IFA_LOCAL = IFA_ADDRESS = the address, IFA_FLAGS with IFA_F_NODAD when asked (IPv6).
+ * Permanent (no IFA_CACHEINFO), scope universe for IPv4 (the kernel derives IPv6 scopes).
+ */
+export function newAddressRequest(seq: number, spec: AddressSpec): Buffer {
+  return encodeMessage({ type: RTM.NEWADDR, flags: REQUEST_ACK | NLM_F.CREATE | NLM_F.EXCL, seq }, addressPayload(spec, true));
+}
+
+/** RTM_DELADDR of one address; the kernel matches the prefix length too (EADDRNOTAVAIL otherwise). */
+export function deleteAddressRequest(seq: number, spec: Omit<AddressSpec, 'nodad' | 'noPrefixRoute'>): Buffer {
+  return encodeMessage({ type: RTM.DELADDR, flags: REQUEST_ACK, seq }, addressPayload(spec, false));
+}
+
+/** RTM_GETLINK of one link, by ifindex or by name (not a dump): answered with one RTM_NEWLINK, then the ack. */
+export function getLinkRequest(seq: number, link: { readonly ifindex: number } | { readonly name: string }): Buffer {
+  const parts: Buffer[] = [];
+  if ('ifindex' in link) {
+    parts.push(ifinfomsg(link.ifindex, 0, 0));
+  } else {
+    checkIfname(link.name);
+    parts.push(ifinfomsg(0, 0, 0), encodeAttribute(IFLA.IFNAME, stringData(link.name)));
+  }
+  parts.push(encodeAttribute(IFLA.EXT_MASK, u32Data(RTEXT_FILTER.SKIP_STATS)));
+  return encodeMessage({ type: RTM.GETLINK, flags: REQUEST_ACK, seq }, Buffer.concat(parts));
 }

@@ -2,6 +2,7 @@
  * rtnetlink numbers from <linux/netlink.h>, <linux/rtnetlink.h>, <linux/if_link.h>,
  * <linux/if_addr.h> and <linux/if.h>: only those firsthop reads or writes.
  */
+import { constants as osConstants } from 'node:os';
 
 export const NETLINK_ROUTE = 0;
 
@@ -75,9 +76,23 @@ export const IFLA = {
   OPERSTATE: 16,
   LINKMODE: 17,
   LINKINFO: 18,
+  AF_SPEC: 26,
   EXT_MASK: 29,
+  LINK_NETNSID: 37,
 } as const;
 export const IFLA_INFO = { KIND: 1, DATA: 2 } as const;
+/** Inside IFLA_INFO_DATA of a macvlan (<linux/if_link.h>). */
+export const IFLA_MACVLAN = { MODE: 1, FLAGS: 2 } as const;
+/** enum macvlan_mode. */
+export const MACVLAN_MODE = { private: 1, vepa: 2, bridge: 4, passthru: 8, source: 16 } as const;
+export type MacvlanMode = keyof typeof MACVLAN_MODE;
+/** Inside IFLA_AF_SPEC / AF_INET6 (<linux/if_link.h>). */
+export const IFLA_INET6 = { FLAGS: 1, CONF: 2, TOKEN: 7, ADDR_GEN_MODE: 8 } as const;
+/** enum in6_addr_gen_mode: how the kernel makes a link's IPv6 link-local (and SLAAC) interface identifier. */
+export const IN6_ADDR_GEN_MODE = { eui64: 0, none: 1, stable_privacy: 2, random: 3 } as const;
+export type AddrGenMode = keyof typeof IN6_ADDR_GEN_MODE;
+/** nla_type bit marking a nested attribute (set by libmnl; the kernel masks it off when parsing). */
+export const NLA_F_NESTED = 0x8000;
 /** IFLA_EXT_MASK bits. */
 export const RTEXT_FILTER = { VF: 1, BRVLAN: 2, BRVLAN_COMPRESSED: 4, SKIP_STATS: 8 } as const;
 
@@ -150,3 +165,14 @@ export const RT_SCOPE = { UNIVERSE: 0, SITE: 200, LINK: 253, HOST: 254, NOWHERE:
 
 /** Lifetime value meaning forever (IFA_CACHEINFO). */
 export const INFINITY_LIFETIME = 0xffffffff;
+
+/** Name of a (positive) errno on this platform: 'EEXIST', ...; 'E<n>' when unknown. */
+export function errnoName(errno: number): string {
+  if (!errnoNames) {
+    errnoNames = new Map();
+    for (const [name, n] of Object.entries(osConstants.errno)) if (!errnoNames.has(n)) errnoNames.set(n, name);
+    errnoNames.set(osConstants.errno.EOPNOTSUPP, 'EOPNOTSUPP'); // not ENOTSUP, as the kernel headers
+  }
+  return errnoNames.get(errno) ?? `E${errno}`;
+}
+let errnoNames: Map<number, string> | undefined;

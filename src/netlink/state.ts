@@ -1,6 +1,8 @@
 /**
  * NetState: the kernel's links, IPv6 addresses and IPv6 routes (all tables), from a full
- * rtnetlink dump kept current by rtnetlink events.
+ * rtnetlink dump kept current by rtnetlink events. It keeps the IPv4 addresses too (for
+ * VRRP over IPv4), apart: addresses() and the NetEvents stay IPv6 only, ipv4Addresses() and
+ * onIpv4() give the IPv4 ones. One address dump (AF_UNSPEC) returns both families.
  *
  * Ordering. One socket carries both the dumps and the events. The kernel appends event
  * notifications and dump parts to that socket's queue in the order it produces them, and
@@ -16,7 +18,7 @@
  * consistent state meanwhile (`synced` is false) and is never patched with a guess.
  */
 import type { RawNetlinkSocket, SystemBackend } from '../sys/types';
-import type { AddressInfo, LinkInfo, NetEvent, NetStateView, RouteInfo } from './types';
+import type { AddressInfo, Ipv4AddressInfo, Ipv4Event, LinkInfo, NetEvent, NetStateView4, RouteInfo } from './types';
 import {
   addressDumpRequest,
   linkDumpRequest,
@@ -30,12 +32,15 @@ import {
   type NetlinkMessage,
   type NextHop,
 } from './codec';
-import { AF_UNSPEC, NLM_F, NLMSG, RTM, RTM_F_CLONED, RTNLGRP } from './constants';
+import { AF_UNSPEC, errnoName, NLM_F, NLMSG, RTM, RTM_F_CLONED, RTNLGRP } from './constants';
 
 export class NetlinkError extends Error {
   override readonly name = 'NetlinkError';
+  /** The errno's name: 'EEXIST', 'ENODEV', ... */
+  readonly code: string;
   constructor(message: string, readonly errno: number) {
     super(message);
+    this.code = errnoName(errno);
   }
 }
 
@@ -74,10 +79,13 @@ interface StoredRoute {
 class Tables {
   readonly links = new Map<number, LinkInfo>();
   readonly addresses = new Map<string, AddressInfo>();
+  /** IPv4 addresses, in the order the kernel reported them. */
+  readonly ipv4 = new Map<string, Ipv4AddressInfo>();
   readonly routes = new Map<string, StoredRoute>();
 }
 
-const PHASES = [linkDumpRequest, addressDumpRequest, routeDumpRequest] as const;
+/** Links, then the addresses of every family (AF_UNSPEC: IPv6 and IPv4 in one dump), then IPv6 routes. */
+const PHASES = [linkDumpRequest, (seq: number): Buffer => addressDumpRequest(seq, AF_UNSPEC), routeDumpRequest] as const;
 
 interface Sync {
   phase: number;
@@ -101,7 +109,9 @@ function sameLink(a: LinkInfo, b: LinkInfo): boolean {
     a.mtu === b.mtu &&
     a.mac === b.mac &&
     a.flags === b.flags &&
-    a.kind === b.kind
+    a.kind === b.kind &&
+    a.parentIfindex === b.parentIfindex &&
+    a.macvlanMode === b.macvlanMode
   );
 }
 
@@ -111,11 +121,17 @@ function sameRecord<T extends object>(a: T, b: T): boolean {
   return ka.every((k) => (a as Record<string, unknown>)[k] === (b as Record<string, unknown>)[k]);
 }
 
-export class NetState implements NetStateView {
+/** The kernel's order of a link's IPv4 addresses: primaries by scope (widest first), then secondaries; else as reported. */
+function ipv4Order(a: Ipv4AddressInfo, b: Ipv4AddressInfo): number {
+  return Number(a.secondary) - Number(b.secondary) || a.scope - b.scope;
+}
+
+export class NetState implements NetStateView4 {
   private live = new Tables();
   private sync: Sync | undefined;
   private seq = Math.floor(Math.random() * 0x7fffffff) + 1;
   private readonly handlers = new Set<(event: NetEvent) => void>();
+  private readonly ipv4Handlers = new Set<(event: Ipv4Event) => void>();
   private opening: { resolve: () => void; reject: (e: Error) => void } | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -136,12 +152,12 @@ export class NetState implements NetStateView {
   }
 
   /**
-   * Subscribe to link, IPv6 address and IPv6 route events, dump all three and resolve when
-   * the state is complete. Rejects (and closes the socket) when the kernel refuses a dump.
-   * Works on any SystemBackend: linuxBackend() or the in-memory MemoryBackend.
+   * Subscribe to link, IPv6 and IPv4 address and IPv6 route events, dump them and resolve
+   * when the state is complete. Rejects (and closes the socket) when the kernel refuses a
+   * dump. Works on any SystemBackend: linuxBackend() or the in-memory MemoryBackend.
    */
-  static async open(backend: SystemBackend, options: NetStateOptions = {}): Promise<NetState> {
-    const socket = backend.openRouteNetlink({ groups: [RTNLGRP.LINK, RTNLGRP.IPV6_IFADDR, RTNLGRP.IPV6_ROUTE] });
+  static async open(backend: Pick<SystemBackend, 'openRouteNetlink'>, options: NetStateOptions = {}): Promise<NetState> {
+    const socket = backend.openRouteNetlink({ groups: [RTNLGRP.LINK, RTNLGRP.IPV6_IFADDR, RTNLGRP.IPV4_IFADDR, RTNLGRP.IPV6_ROUTE] });
     const state = new NetState(socket, options);
     try {
       await new Promise<void>((resolve, reject) => {
@@ -182,6 +198,33 @@ export class NetState implements NetStateView {
     return [...this.live.routes.values()].map((r) => r.info);
   }
 
+  /**
+   * IPv4 addresses (of `ifindex`, or of every link ordered by ifindex), each link's in the
+   * kernel's order: primaries (the first address of each subnet) by scope, then secondaries.
+   */
+  ipv4Addresses(ifindex?: number): readonly Ipv4AddressInfo[] {
+    const all = [...this.live.ipv4.values()];
+    if (ifindex !== undefined) return all.filter((a) => a.ifindex === ifindex).sort(ipv4Order);
+    return all.sort((a, b) => a.ifindex - b.ifindex || ipv4Order(a, b));
+  }
+
+  /** The primary IPv4 address of `ifindex`: its first non-secondary address of the widest scope. */
+  primaryIpv4(ifindex: number): Ipv4AddressInfo | undefined {
+    return this.ipv4Addresses(ifindex).find((a) => !a.secondary);
+  }
+
+  /**
+   * IPv4 address events: 'ipv4Address' (new or changed, with the previous record),
+   * 'ipv4AddressRemoved', and 'resync' after every full dump (also emitted to on()).
+   */
+  onIpv4(handler: (event: Ipv4Event) => void): () => void {
+    const h = (e: Ipv4Event): void => handler(e);
+    this.ipv4Handlers.add(h);
+    return () => {
+      this.ipv4Handlers.delete(h);
+    };
+  }
+
   on(handler: (event: NetEvent) => void): () => void {
     const h = (e: NetEvent): void => handler(e); // a distinct entry even when subscribed twice
     this.handlers.add(h);
@@ -196,12 +239,21 @@ export class NetState implements NetStateView {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.socket.close();
     this.handlers.clear();
+    this.ipv4Handlers.clear();
   }
 
   // -------------------------------------------------------------------------------------
 
   private emit(event: NetEvent): void {
-    for (const h of [...this.handlers]) {
+    this.emitTo(this.handlers, event);
+  }
+
+  private emitIpv4(event: Ipv4Event): void {
+    this.emitTo(this.ipv4Handlers, event);
+  }
+
+  private emitTo<E>(handlers: ReadonlySet<(event: E) => void>, event: E): void {
+    for (const h of [...handlers]) {
       try {
         h(event);
       } catch (e) {
@@ -334,6 +386,7 @@ export class NetState implements NetStateView {
       o.resolve();
     }
     this.emit({ kind: 'resync' });
+    this.emitIpv4({ kind: 'resync' });
   }
 
   private apply(t: Tables, m: NetlinkMessage, emit: boolean): void {
@@ -348,7 +401,11 @@ export class NetState implements NetStateView {
       }
       case RTM.NEWADDR:
       case RTM.DELADDR: {
-        const { address } = parseAddressMessage(m.payload);
+        const { address, ipv4 } = parseAddressMessage(m.payload);
+        if (ipv4) {
+          this.applyIpv4(t, m.type === RTM.NEWADDR, ipv4, emit);
+          return;
+        }
         if (!address) return;
         const key = addressKey(address);
         const previous = t.addresses.get(key);
@@ -374,6 +431,19 @@ export class NetState implements NetStateView {
     }
   }
 
+  private applyIpv4(t: Tables, added: boolean, address: Ipv4AddressInfo, emit: boolean): void {
+    // The same IPv4 address may be on one link twice, with different prefix lengths.
+    const key = `${addressKey(address)}/${address.prefixLength}`;
+    const previous = t.ipv4.get(key);
+    if (added) {
+      t.ipv4.set(key, address);
+      if (emit && !(previous && sameRecord(previous, address))) this.emitIpv4(previous ? { kind: 'ipv4Address', address, previous } : { kind: 'ipv4Address', address });
+    } else if (previous) {
+      t.ipv4.delete(key);
+      if (emit) this.emitIpv4({ kind: 'ipv4AddressRemoved', address: previous });
+    }
+  }
+
   private putLink(t: Tables, link: LinkInfo, emit: boolean): void {
     const previous = t.links.get(link.ifindex);
     t.links.set(link.ifindex, link);
@@ -388,6 +458,11 @@ export class NetState implements NetStateView {
       if (a.ifindex !== link.ifindex) continue;
       t.addresses.delete(key);
       if (emit) this.emit({ kind: 'addressRemoved', address: a });
+    }
+    for (const [key, a] of t.ipv4) {
+      if (a.ifindex !== link.ifindex) continue;
+      t.ipv4.delete(key);
+      if (emit) this.emitIpv4({ kind: 'ipv4AddressRemoved', address: a });
     }
     for (const [key, r] of t.routes) {
       if (r.info.oif !== link.ifindex) continue;

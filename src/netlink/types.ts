@@ -19,6 +19,14 @@ export interface LinkInfo {
   readonly flags: number;
   /** IFLA_INFO_KIND when present: 'veth', 'vxlan', 'bridge', ... */
   readonly kind?: string;
+  /**
+   * IFLA_LINK: the lower device of a macvlan, vlan, ... (absent when it is the link itself).
+   * Absent too when the kernel reports it in another namespace (IFLA_LINK_NETNSID) and for the
+   * peer-type links (veth, vxcan, netkit), whose IFLA_LINK is their peer, not a parent.
+   */
+  readonly parentIfindex?: number;
+  /** IFLA_INFO_DATA / IFLA_MACVLAN_MODE of a macvlan: 'private', 'vepa', 'bridge', 'passthru', 'source'. */
+  readonly macvlanMode?: string;
 }
 
 export interface AddressInfo {
@@ -34,6 +42,32 @@ export interface AddressInfo {
   readonly preferredLifetime: number;
   readonly validLifetime: number;
 }
+
+/**
+ * An IPv4 address (RTM_NEWADDR with AF_INET). Kept apart from the IPv6 addresses:
+ * NetState.addresses() and the 'address' events stay IPv6 (see NetState.ipv4Addresses()).
+ * It has AddressInfo's fields, so code can treat both families alike: `address` is a dotted
+ * quad, `tentative` and `dadFailed` are always false (IPv4 has no DAD in the kernel),
+ * `deprecated` is IFA_F_DEPRECATED (preferred lifetime 0).
+ */
+export interface Ipv4AddressInfo extends AddressInfo {
+  /**
+   * IFA_F_SECONDARY: not the first address of its subnet on the interface. The primary IPv4
+   * address of an interface is its first address that is not secondary.
+   */
+  readonly secondary: boolean;
+  /** IFA_LABEL ('eth0', 'eth0:1'). */
+  readonly label?: string;
+  /** IFA_BROADCAST when set. */
+  readonly broadcast?: string;
+}
+
+/** What NetState.onIpv4() reports (a separate stream, so NetEvent consumers see no change). */
+export type Ipv4Event =
+  | { readonly kind: 'ipv4Address'; readonly address: Ipv4AddressInfo; readonly previous?: Ipv4AddressInfo }
+  | { readonly kind: 'ipv4AddressRemoved'; readonly address: Ipv4AddressInfo }
+  /** A full dump replaced the state; re-read ipv4Addresses(). */
+  | { readonly kind: 'resync' };
 
 export interface RouteInfo {
   readonly table: number;
@@ -70,4 +104,13 @@ export interface NetStateView {
   addresses(ifindex?: number): readonly AddressInfo[];
   routes(): readonly RouteInfo[];
   on(handler: (event: NetEvent) => void): () => void;
+}
+
+/** NetStateView plus the IPv4 addresses (VRRP for IPv4 needs each interface's primary one). */
+export interface NetStateView4 extends NetStateView {
+  /** IPv4 addresses, in the kernel's order per interface (the primary of a subnet first). */
+  ipv4Addresses(ifindex?: number): readonly Ipv4AddressInfo[];
+  /** The first non-secondary IPv4 address of `ifindex`. */
+  primaryIpv4(ifindex: number): Ipv4AddressInfo | undefined;
+  onIpv4(handler: (event: Ipv4Event) => void): () => void;
 }

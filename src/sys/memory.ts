@@ -8,29 +8,57 @@
  *    host joined on that interface, a solicited-node group of one of its addresses, or one of
  *    its addresses (unicast). `sent` records everything the host sent; inject() delivers a
  *    packet to the host as if it had arrived.
- *  - MemoryKernel (backend.kernel) is a fake rtnetlink: links, IPv6 addresses and routes
- *    that tests add and remove; it answers dump requests in multi-part replies (dumpChunk
- *    messages per datagram) and sends RTM_NEW / RTM_DEL notifications to subscribed
- *    sockets, in bytes, through the real codec, so NetState runs unchanged on it.
+ *  - MemoryKernel (backend.kernel) is a fake rtnetlink: links, IPv6 and IPv4 addresses and
+ *    routes that tests add and remove; it answers dump requests in multi-part replies
+ *    (dumpChunk messages per datagram), applies the change requests of NetlinkRequester
+ *    (macvlans, IFF_UP, addr_gen_mode, addresses) with an ack or errno, and sends RTM_NEW /
+ *    RTM_DEL notifications to subscribed sockets, in bytes, through the real codec, so
+ *    NetState and NetlinkRequester run unchanged on it.
  *
  * Delivery is asynchronous (microtasks, so fake timers do not stall it): `await settle()`
  * after an action lets every resulting delivery, and what handlers sent in response, land.
  */
 import { isIPv4 } from 'node:net';
-import { formatIPv6, isMulticast, isUnspecified, parseIPv6 } from '../net/ipv6';
+import { formatIPv6, formatMac, isMulticast, isUnspecified, parseIPv6, parseMac } from '../net/ipv6';
 import {
   encodeAddressMessage,
   encodeDone,
   encodeError,
+  encodeIpv4AddressMessage,
   encodeLinkMessage,
   encodeMessage,
   encodeRouteMessage,
+  formatIPv4,
+  macvlanModeName,
+  parseAttributes,
+  parseIPv4,
   parseMessages,
+  readHostI32,
+  readHostU32,
   requestFamily,
   type NetlinkMessage,
 } from '../netlink/codec';
-import { AF_INET6, AF_UNSPEC, IFF, NLM_F, RTM, RTNLGRP } from '../netlink/constants';
-import type { AddressInfo, LinkInfo, RouteInfo } from '../netlink/types';
+import {
+  AF_INET,
+  AF_INET6,
+  AF_UNSPEC,
+  IFA,
+  IFA_F,
+  IFADDRMSG_LEN,
+  IFF,
+  IFINFOMSG_LEN,
+  IFLA,
+  IFLA_INET6,
+  IFLA_INFO,
+  IFLA_MACVLAN,
+  IN6_ADDR_GEN_MODE,
+  MACVLAN_MODE,
+  NLM_F,
+  RTM,
+  RTNLGRP,
+  type AddrGenMode,
+} from '../netlink/constants';
+import type { AddressInfo, Ipv4AddressInfo, LinkInfo, RouteInfo } from '../netlink/types';
 import { SysError, type Icmp6Socket, type IcmpPacket, type IpPacket, type PacketSocket, type RawIpSocket, type RawNetlinkSocket, type SystemBackend } from './types';
 
 const ERRNO: Record<string, number> = { EBADF: 9, ENODEV: 19, EINVAL: 22, ENETDOWN: 100, ENETUNREACH: 101, EACCES: 13, EPERM: 1, EOPNOTSUPP: 95, EBUSY: 16, EMSGSIZE: 90, EAFNOSUPPORT: 97 };
@@ -165,6 +193,10 @@ export interface LinkSpec {
   readonly mtu?: number;
   readonly mac?: string;
   readonly kind?: string;
+  /** The lower device (IFLA_LINK) of a macvlan; a macvlan's carrier follows it. */
+  readonly parentIfindex?: number;
+  /** 'bridge', 'vepa', ... of a macvlan. */
+  readonly macvlanMode?: string;
   /** Default derived: 'up' when up with carrier, 'lowerlayerdown' when up without, else 'down'. */
   readonly operState?: string;
   /** Extra IFF_* bits beyond IFF_UP / IFF_RUNNING / IFF_LOWER_UP. Default BROADCAST|MULTICAST. */
@@ -181,6 +213,22 @@ export interface AddressSpec {
   readonly tentative?: boolean;
   readonly deprecated?: boolean;
   readonly dadFailed?: boolean;
+  readonly preferredLifetime?: number;
+  readonly validLifetime?: number;
+}
+
+export interface Ipv4AddressSpec {
+  readonly ifindex: number;
+  readonly address: string;
+  /** Default 24. */
+  readonly prefixLength?: number;
+  /** Default 0 (universe), 254 (host) for 127/8. */
+  readonly scope?: number;
+  /** Default: secondary when the link has a primary in the same subnet. */
+  readonly secondary?: boolean;
+  /** Default: the link's name. */
+  readonly label?: string;
+  readonly broadcast?: string;
   readonly preferredLifetime?: number;
   readonly validLifetime?: number;
 }
@@ -262,11 +310,34 @@ function routeKey(r: RouteInfo): string {
   return `${r.table}|${r.destination}/${r.prefixLength}|${r.metric}|${r.type}|${r.oif ?? ''}|${r.gateway ?? ''}`;
 }
 
-/** A fake rtnetlink kernel for one MemoryBackend host. */
+/**
+ * A fake rtnetlink kernel for one MemoryBackend host.
+ *
+ * Tests change it directly (addLink, setLink, addAddress, addIpv4Address, addRoute, ...), and
+ * it answers rtnetlink requests as Linux does (see request()): dumps, RTM_GETLINK of one
+ * link, and the changes NetlinkRequester makes (RTM_NEWLINK creating a macvlan or setting
+ * IFF_UP / addr_gen_mode, RTM_DELLINK, RTM_NEWADDR / RTM_DELADDR of IPv6 and IPv4
+ * addresses), each applied synchronously inside the socket's send(), answered with an ack
+ * or an errno (NLMSG_ERROR) and announced to subscribed sockets. Request-driven changes
+ * follow the kernel where VRRP cares: a macvlan's carrier follows its parent's; a link set
+ * up through a request gets an EUI-64 link-local address unless its addr_gen_mode is none
+ * (and when IFF_UP and addr_gen_mode come in one message, the flags are applied first, as
+ * Linux does); a link set down through a request loses its IPv6 addresses
+ * (keep_addr_on_down 0), not its IPv4 ones; deleting an IPv4 primary deletes its
+ * secondaries (promote_secondaries 0); an IPv6 address added without IFA_F_NODAD stays
+ * tentative until completeDad(). The direct helpers do none of that, except that a
+ * macvlan's carrier follows its parent and removeLink() takes the link's macvlans along.
+ */
 export class MemoryKernel {
   private readonly linkTable = new Map<number, LinkInfo>();
   private readonly addressTable = new Map<string, AddressInfo>();
+  /** `${ifindex}|${address}/${prefixLength}`, in insertion order. */
+  private readonly ipv4Table = new Map<string, Ipv4AddressInfo>();
   private readonly routeTable = new Map<string, RouteInfo>();
+  /** IN6_ADDR_GEN_MODE_* set through requests (absent: the default, eui64). */
+  private readonly genModes = new Map<number, number>();
+  /** The carrier each link had when last up: what it gets back when a request sets it up. */
+  private readonly lastCarrier = new Map<number, boolean>();
   private readonly sockets = new Set<MemoryNetlinkSocket>();
   private nextIfindex = 1;
   private nextPort = 1000;
@@ -275,8 +346,15 @@ export class MemoryKernel {
   dumpChunk = 2;
   /** When set, dump requests are answered with NLMSG_ERROR carrying this errno. */
   refuseDumps: number | undefined;
+  /**
+   * Fault injection for change requests (not dumps): return an errno to refuse the message
+   * without applying it (it is answered with NLMSG_ERROR carrying that errno).
+   */
+  requestFault: ((message: NetlinkMessage) => number | undefined) | undefined;
   /** Dump requests received, by message type (RTM_GETLINK, ...), for assertions. */
   readonly dumpRequests: number[] = [];
+  /** Other requests received (RTM_NEWLINK, RTM_NEWADDR, ...), in order, for assertions. */
+  readonly changeRequests: NetlinkMessage[] = [];
 
   links(): LinkInfo[] {
     return [...this.linkTable.values()];
@@ -284,12 +362,28 @@ export class MemoryKernel {
   link(ifindex: number): LinkInfo | undefined {
     return this.linkTable.get(ifindex);
   }
+  linkByName(name: string): LinkInfo | undefined {
+    for (const l of this.linkTable.values()) if (l.name === name) return l;
+    return undefined;
+  }
+  /** IPv6 addresses. */
   addresses(ifindex?: number): AddressInfo[] {
     const all = [...this.addressTable.values()];
     return ifindex === undefined ? all : all.filter((a) => a.ifindex === ifindex);
   }
+  /** IPv4 addresses, per link in the kernel's order (primaries, then secondaries). */
+  ipv4Addresses(ifindex?: number): Ipv4AddressInfo[] {
+    const all = [...this.ipv4Table.values()].filter((a) => ifindex === undefined || a.ifindex === ifindex);
+    return all.sort((a, b) => a.ifindex - b.ifindex || Number(a.secondary) - Number(b.secondary) || a.scope - b.scope);
+  }
   routes(): RouteInfo[] {
     return [...this.routeTable.values()];
+  }
+  /** The addr_gen_mode of a link ('eui64' unless a request changed it); undefined for no such link. */
+  addrGenMode(ifindex: number): AddrGenMode | undefined {
+    if (!this.linkTable.has(ifindex)) return undefined;
+    const n = this.genModes.get(ifindex) ?? IN6_ADDR_GEN_MODE.eui64;
+    return (Object.keys(IN6_ADDR_GEN_MODE) as AddrGenMode[]).find((k) => IN6_ADDR_GEN_MODE[k] === n);
   }
   /** Netlink sockets currently open on this kernel. */
   get openSockets(): number {
@@ -313,6 +407,8 @@ export class MemoryKernel {
       mtu: old.mtu,
       ...(old.mac !== undefined ? { mac: old.mac } : {}),
       ...(old.kind !== undefined ? { kind: old.kind } : {}),
+      ...(old.parentIfindex !== undefined ? { parentIfindex: old.parentIfindex } : {}),
+      ...(old.macvlanMode !== undefined ? { macvlanMode: old.macvlanMode } : {}),
       extraFlags: old.flags & ~(IFF.UP | IFF.RUNNING | IFF.LOWER_UP),
       ...changes,
     };
@@ -321,7 +417,8 @@ export class MemoryKernel {
 
   private putLink(ifindex: number, spec: LinkSpec): LinkInfo {
     const up = spec.up ?? true;
-    const carrier = spec.carrier ?? true;
+    // A macvlan has carrier when its lower device has (netif_stacked_transfer_operstate).
+    const carrier = spec.kind === 'macvlan' && spec.parentIfindex !== undefined ? (this.linkTable.get(spec.parentIfindex)?.carrier ?? false) : (spec.carrier ?? true);
     const flags = (spec.extraFlags ?? IFF.BROADCAST | IFF.MULTICAST) | (up ? IFF.UP : 0) | (up && carrier ? IFF.RUNNING | IFF.LOWER_UP : 0);
     const link: LinkInfo = {
       ifindex,
@@ -333,19 +430,37 @@ export class MemoryKernel {
       ...(spec.mac !== undefined ? { mac: spec.mac.toLowerCase() } : {}),
       flags,
       ...(spec.kind !== undefined ? { kind: spec.kind } : {}),
+      ...(spec.parentIfindex !== undefined ? { parentIfindex: spec.parentIfindex } : {}),
+      ...(spec.macvlanMode !== undefined ? { macvlanMode: spec.macvlanMode } : {}),
     };
+    const previous = this.linkTable.get(ifindex);
     this.linkTable.set(ifindex, link);
+    if (up) this.lastCarrier.set(ifindex, link.carrier);
     this.notify(RTNLGRP.LINK, RTM.NEWLINK, encodeLinkMessage(link));
+    if (previous?.carrier !== link.carrier) {
+      for (const child of this.links()) {
+        if (child.kind !== 'macvlan' || child.parentIfindex !== ifindex) continue;
+        const childCarrier = child.up && link.carrier;
+        if (child.carrier !== childCarrier) this.setLink(child.ifindex, {});
+      }
+    }
     return link;
   }
 
-  /** Remove a link the way the kernel does: its addresses, then its routes, then the link. */
+  /**
+   * Remove a link the way the kernel does: the macvlans on it first, then its addresses,
+   * then its routes, then the link.
+   */
   removeLink(ifindex: number): void {
     const link = this.linkTable.get(ifindex);
     if (!link) throw new Error(`memory kernel: no link ${ifindex}`);
+    for (const child of this.links()) if (child.kind === 'macvlan' && child.parentIfindex === ifindex) this.removeLink(child.ifindex);
     for (const a of this.addresses(ifindex)) this.removeAddress(a.ifindex, a.address);
+    for (const a of [...this.ipv4Addresses(ifindex)].reverse()) this.dropIpv4(a);
     for (const r of this.routes()) if (r.oif === ifindex) this.removeRoute(r);
     this.linkTable.delete(ifindex);
+    this.genModes.delete(ifindex);
+    this.lastCarrier.delete(ifindex);
     this.notify(RTNLGRP.LINK, RTM.DELLINK, encodeLinkMessage(link));
   }
 
@@ -374,6 +489,65 @@ export class MemoryKernel {
     if (!a) throw new Error(`memory kernel: no address ${address} on ${ifindex}`);
     this.addressTable.delete(key);
     this.notify(RTNLGRP.IPV6_IFADDR, RTM.DELADDR, encodeAddressMessage(a));
+  }
+
+  /** IPv6 DAD succeeds for the tentative addresses (of `ifindex`, or all): they become usable. */
+  completeDad(ifindex?: number): void {
+    for (const a of this.addresses(ifindex)) if (a.tentative && !a.dadFailed) this.addAddress({ ...a, tentative: false });
+  }
+
+  /**
+   * Add or update an IPv4 address. Secondary when the link has a primary address in the same
+   * subnet already (unless `secondary` says otherwise).
+   */
+  addIpv4Address(spec: Ipv4AddressSpec): Ipv4AddressInfo {
+    const address = canonicalIpv4(spec.address);
+    const prefixLength = spec.prefixLength ?? 24;
+    const key = `${spec.ifindex}|${address}/${prefixLength}`;
+    const existing = this.ipv4Table.get(key);
+    const secondary =
+      spec.secondary ??
+      existing?.secondary ??
+      [...this.ipv4Table.values()].some((o) => o.ifindex === spec.ifindex && !o.secondary && o.prefixLength === prefixLength && sameSubnet4(o.address, address, prefixLength));
+    const label = spec.label ?? this.linkTable.get(spec.ifindex)?.name;
+    const a: Ipv4AddressInfo = {
+      ifindex: spec.ifindex,
+      address,
+      prefixLength,
+      scope: spec.scope ?? (address.startsWith('127.') ? 254 : 0),
+      tentative: false,
+      deprecated: spec.preferredLifetime === 0,
+      dadFailed: false,
+      secondary,
+      ...(label !== undefined ? { label } : {}),
+      ...(spec.broadcast !== undefined ? { broadcast: canonicalIpv4(spec.broadcast) } : {}),
+      preferredLifetime: spec.preferredLifetime ?? 0xffffffff,
+      validLifetime: spec.validLifetime ?? 0xffffffff,
+    };
+    this.ipv4Table.set(key, a);
+    this.notify(RTNLGRP.IPV4_IFADDR, RTM.NEWADDR, encodeIpv4AddressMessage(a));
+    return a;
+  }
+
+  /**
+   * Remove an IPv4 address (of any prefix length when none is given). Removing a primary
+   * removes the secondaries of its subnet first, as Linux does with promote_secondaries 0.
+   */
+  removeIpv4Address(ifindex: number, address: string, prefixLength?: number): void {
+    const text = canonicalIpv4(address);
+    const a = [...this.ipv4Table.values()].find((o) => o.ifindex === ifindex && o.address === text && (prefixLength === undefined || o.prefixLength === prefixLength));
+    if (!a) throw new Error(`memory kernel: no IPv4 address ${address} on ${ifindex}`);
+    if (!a.secondary) {
+      for (const o of this.ipv4Addresses(ifindex)) {
+        if (o.secondary && o.prefixLength === a.prefixLength && sameSubnet4(o.address, a.address, a.prefixLength)) this.dropIpv4(o);
+      }
+    }
+    this.dropIpv4(a);
+  }
+
+  private dropIpv4(a: Ipv4AddressInfo): void {
+    this.ipv4Table.delete(`${a.ifindex}|${a.address}/${a.prefixLength}`);
+    this.notify(RTNLGRP.IPV4_IFADDR, RTM.DELADDR, encodeIpv4AddressMessage(a));
   }
 
   /** Add or replace a route (identity: table, destination, metric, type, oif, gateway). */
@@ -446,7 +620,10 @@ export class MemoryKernel {
     for (const s of this.sockets) if (s.groups.has(group)) s.enqueue({ kind: 'datagram', data: datagram });
   }
 
-  /** @internal a datagram a socket sent to the kernel. */
+  /**
+   * @internal a datagram a socket sent to the kernel. Like Linux, every message is applied
+   * here, synchronously, before send() returns; the answers (and notifications) are queued.
+   */
   request(s: MemoryNetlinkSocket, datagram: Buffer): void {
     let messages: NetlinkMessage[];
     try {
@@ -455,9 +632,15 @@ export class MemoryKernel {
       throw sysError('EINVAL', 'netlink send');
     }
     for (const m of messages) {
-      const isDump = (m.flags & NLM_F.DUMP) === NLM_F.DUMP;
-      if (!isDump || this.refuseDumps !== undefined) {
-        s.enqueue({ kind: 'datagram', data: encodeError(m.seq, s.portId, isDump ? (this.refuseDumps ?? 95) : 95, m) });
+      // Only RTM_GET* can be dumps (NLM_F_EXCL of a NEW request is NLM_F_MATCH's bit).
+      const isDump = (m.type & 3) === 2 && (m.flags & NLM_F.DUMP) === NLM_F.DUMP;
+      if (!isDump) {
+        this.changeRequests.push(m);
+        this.change(s, m);
+        continue;
+      }
+      if (this.refuseDumps !== undefined) {
+        s.enqueue({ kind: 'datagram', data: encodeError(m.seq, s.portId, this.refuseDumps, m) });
         continue;
       }
       this.dumpRequests.push(m.type);
@@ -467,9 +650,13 @@ export class MemoryKernel {
       if (m.type === RTM.GETLINK) {
         type = RTM.NEWLINK;
         payloads = this.links().sort((a, b) => a.ifindex - b.ifindex).map((l) => encodeLinkMessage(l));
-      } else if (m.type === RTM.GETADDR && (family === AF_INET6 || family === AF_UNSPEC)) {
+      } else if (m.type === RTM.GETADDR && (family === AF_INET6 || family === AF_INET || family === AF_UNSPEC)) {
+        // AF_UNSPEC: every family in turn, AF_INET first (rtnl_dump_all).
         type = RTM.NEWADDR;
-        payloads = this.addresses().map((a) => encodeAddressMessage(a));
+        payloads = [
+          ...(family !== AF_INET6 ? this.ipv4Addresses().map((a) => encodeIpv4AddressMessage(a)) : []),
+          ...(family !== AF_INET ? this.addresses().map((a) => encodeAddressMessage(a)) : []),
+        ];
       } else if (m.type === RTM.GETROUTE && (family === AF_INET6 || family === AF_UNSPEC)) {
         type = RTM.NEWROUTE;
         payloads = this.routes().map((r) => encodeRouteMessage(r));
@@ -485,6 +672,224 @@ export class MemoryKernel {
       s.enqueue({ kind: 'datagram', data: encodeDone(m.seq, s.portId) });
     }
   }
+
+  // --- change requests --------------------------------------------------------------------
+
+  /** Apply one non-dump request and answer it: replies, then NLMSG_ERROR (errno, or 0 when NLM_F_ACK). */
+  private change(s: MemoryNetlinkSocket, m: NetlinkMessage): void {
+    const replies: Buffer[] = [];
+    let errno: number;
+    try {
+      errno = this.requestFault?.(m) ?? this.apply(m, replies);
+    } catch {
+      errno = E.EINVAL; // a request the codec cannot read
+    }
+    for (const p of replies) s.enqueue({ kind: 'datagram', data: encodeMessage({ type: RTM.NEWLINK, flags: 0, seq: m.seq, pid: s.portId }, p) });
+    if (errno !== 0 || m.flags & NLM_F.ACK) s.enqueue({ kind: 'datagram', data: encodeError(m.seq, s.portId, errno, m) });
+  }
+
+  /** The errno of `m` (0: done). */
+  private apply(m: NetlinkMessage, replies: Buffer[]): number {
+    switch (m.type) {
+      case RTM.NEWLINK:
+        return this.newLink(m);
+      case RTM.DELLINK: {
+        const link = this.requestedLink(m);
+        if (!link) return E.ENODEV;
+        this.removeLink(link.ifindex);
+        return 0;
+      }
+      case RTM.GETLINK: {
+        const link = this.requestedLink(m);
+        if (!link) return E.ENODEV;
+        replies.push(encodeLinkMessage(link));
+        return 0;
+      }
+      case RTM.NEWADDR:
+        return this.newAddress(m);
+      case RTM.DELADDR:
+        return this.deleteAddress(m);
+      default:
+        return E.EOPNOTSUPP;
+    }
+  }
+
+  private linkRequest(m: NetlinkMessage): { ifindex: number; flags: number; change: number; attrs: Map<number, Buffer> } {
+    if (m.payload.length < IFINFOMSG_LEN) throw new Error('short ifinfomsg');
+    const attrs = new Map<number, Buffer>();
+    for (const a of parseAttributes(m.payload, IFINFOMSG_LEN)) attrs.set(a.type, a.data);
+    return { ifindex: readHostI32(m.payload, 4), flags: readHostU32(m.payload, 8), change: readHostU32(m.payload, 12), attrs };
+  }
+
+  /** The link a GETLINK / DELLINK / NEWLINK names: by ifi_index when > 0, else by IFLA_IFNAME. */
+  private requestedLink(m: NetlinkMessage): LinkInfo | undefined {
+    const { ifindex, attrs } = this.linkRequest(m);
+    if (ifindex > 0) return this.linkTable.get(ifindex);
+    const name = attrs.get(IFLA.IFNAME);
+    return name ? this.linkByName(cString(name)) : undefined;
+  }
+
+  private newLink(m: NetlinkMessage): number {
+    const { ifindex, flags, change, attrs } = this.linkRequest(m);
+    const existing = this.requestedLink(m);
+    if (ifindex > 0 && !existing) return E.ENODEV;
+    // IFLA_AF_SPEC is validated against the device before anything changes: there is none
+    // yet for a link being created (Linux answers EAFNOSUPPORT).
+    let genMode: number | undefined;
+    const afSpec = attrs.get(IFLA.AF_SPEC);
+    if (afSpec) {
+      if (!existing) return E.EAFNOSUPPORT;
+      for (const fam of parseAttributes(afSpec)) {
+        if (fam.type !== AF_INET6) continue;
+        const mode = parseAttributes(fam.data).find((a) => a.type === IFLA_INET6.ADDR_GEN_MODE);
+        if (mode) {
+          genMode = mode.data[0] ?? 0;
+          if (genMode > IN6_ADDR_GEN_MODE.random) return E.EINVAL;
+        }
+      }
+    }
+    if (existing) {
+      if (m.flags & NLM_F.EXCL) return E.EEXIST;
+      if (m.flags & NLM_F.REPLACE) return E.EOPNOTSUPP;
+      // do_setlink: the flags first, IFLA_AF_SPEC after (keepalived #2026).
+      if (change & IFF.UP) this.requestedUpDown(existing.ifindex, (flags & IFF.UP) !== 0);
+      if (genMode !== undefined) this.genModes.set(existing.ifindex, genMode);
+      if (genMode !== undefined || change & IFF.UP) {
+        const now = this.linkTable.get(existing.ifindex);
+        if (now) this.notify(RTNLGRP.LINK, RTM.NEWLINK, encodeLinkMessage(now));
+      }
+      return 0;
+    }
+    if (!(m.flags & NLM_F.CREATE)) return E.ENODEV;
+    return this.createLink(attrs);
+  }
+
+  private createLink(attrs: Map<number, Buffer>): number {
+    const nameAttr = attrs.get(IFLA.IFNAME);
+    if (!nameAttr) return E.EINVAL;
+    const name = cString(nameAttr);
+    if (name === '' || Buffer.byteLength(name) > 15) return E.EINVAL;
+    const info = attrs.get(IFLA.LINKINFO);
+    const infoAttrs = info ? parseAttributes(info) : [];
+    const kindAttr = infoAttrs.find((a) => a.type === IFLA_INFO.KIND);
+    if (!kindAttr) return E.EINVAL;
+    if (cString(kindAttr.data) !== 'macvlan') return E.EOPNOTSUPP; // the only kind this kernel can make
+    const linkAttr = attrs.get(IFLA.LINK);
+    if (!linkAttr || linkAttr.length < 4) return E.EINVAL;
+    let parent = this.linkTable.get(readHostU32(linkAttr, 0));
+    if (!parent) return E.ENODEV;
+    if (parent.kind === 'macvlan' && parent.parentIfindex !== undefined) parent = this.linkTable.get(parent.parentIfindex) ?? parent; // stacks on the real lower device
+    let mode = MACVLAN_MODE.vepa; // the kernel's default
+    const data = infoAttrs.find((a) => a.type === IFLA_INFO.DATA);
+    const modeAttr = data ? parseAttributes(data.data).find((a) => a.type === IFLA_MACVLAN.MODE) : undefined;
+    if (modeAttr) {
+      if (modeAttr.data.length < 4) return E.EINVAL;
+      mode = readHostU32(modeAttr.data, 0) as typeof mode;
+      if (!Object.values(MACVLAN_MODE).includes(mode)) return E.EINVAL;
+    }
+    const macAttr = attrs.get(IFLA.ADDRESS);
+    if (macAttr && macAttr.length !== 6) return E.EINVAL;
+    const mac = macAttr ? formatMac(macAttr) : randomMac();
+    this.addLink({ name, up: false, mtu: parent.mtu, mac, kind: 'macvlan', parentIfindex: parent.ifindex, macvlanMode: macvlanModeName(mode) });
+    return 0;
+  }
+
+  /** IFF_UP through a request: a link-local when it comes up (unless addr_gen_mode none), IPv6 addresses go when it goes down. */
+  private requestedUpDown(ifindex: number, up: boolean): void {
+    const before = this.linkTable.get(ifindex);
+    if (!before || before.up === up) return;
+    const link = this.setLink(ifindex, { up, carrier: this.lastCarrier.get(ifindex) ?? true });
+    if (!up) {
+      for (const a of this.addresses(ifindex)) this.removeAddress(ifindex, a.address);
+      return;
+    }
+    const mode = this.genModes.get(ifindex) ?? IN6_ADDR_GEN_MODE.eui64;
+    if (mode !== IN6_ADDR_GEN_MODE.none && link.mac !== undefined && !this.addresses(ifindex).some((a) => a.scope === 253)) {
+      this.addAddress({ ifindex, address: eui64LinkLocal(link.mac), prefixLength: 64 });
+    }
+  }
+
+  private addressRequest(m: NetlinkMessage): { family: number; prefixLength: number; flags: number; scope: number; ifindex: number; address?: string } {
+    if (m.payload.length < IFADDRMSG_LEN) throw new Error('short ifaddrmsg');
+    const attrs = new Map<number, Buffer>();
+    for (const a of parseAttributes(m.payload, IFADDRMSG_LEN)) attrs.set(a.type, a.data);
+    const family = m.payload[0] ?? 0;
+    const flagsAttr = attrs.get(IFA.FLAGS);
+    const flags = flagsAttr && flagsAttr.length >= 4 ? readHostU32(flagsAttr, 0) : (m.payload[2] ?? 0);
+    const raw = attrs.get(IFA.LOCAL) ?? attrs.get(IFA.ADDRESS);
+    let address: string | undefined;
+    if (raw && family === AF_INET6 && raw.length === 16) address = formatIPv6(raw);
+    if (raw && family === AF_INET && raw.length === 4) address = formatIPv4(raw);
+    return { family, prefixLength: m.payload[1] ?? 0, flags, scope: m.payload[3] ?? 0, ifindex: readHostU32(m.payload, 4), ...(address !== undefined ? { address } : {}) };
+  }
+
+  private newAddress(m: NetlinkMessage): number {
+    const r = this.addressRequest(m);
+    if (r.family !== AF_INET6 && r.family !== AF_INET) return E.EAFNOSUPPORT;
+    if (r.address === undefined) return E.EINVAL;
+    if (r.prefixLength > (r.family === AF_INET6 ? 128 : 32)) return E.EINVAL;
+    const link = this.linkTable.get(r.ifindex);
+    if (!link) return E.ENODEV;
+    if (r.family === AF_INET6) {
+      const existing = this.addressTable.get(`${r.ifindex}|${r.address}`);
+      if (existing && m.flags & NLM_F.EXCL) return E.EEXIST;
+      const nodad = (r.flags & IFA_F.NODAD) !== 0;
+      this.addAddress({ ifindex: r.ifindex, address: r.address, prefixLength: existing?.prefixLength ?? r.prefixLength, tentative: existing ? existing.tentative && !nodad : !nodad });
+      return 0;
+    }
+    const existing = this.ipv4Table.get(`${r.ifindex}|${r.address}/${r.prefixLength}`);
+    if (existing && (m.flags & NLM_F.EXCL || !(m.flags & NLM_F.REPLACE))) return E.EEXIST;
+    this.addIpv4Address({ ifindex: r.ifindex, address: r.address, prefixLength: r.prefixLength, scope: r.scope });
+    return 0;
+  }
+
+  private deleteAddress(m: NetlinkMessage): number {
+    const r = this.addressRequest(m);
+    if (r.family !== AF_INET6 && r.family !== AF_INET) return E.EAFNOSUPPORT;
+    if (!this.linkTable.has(r.ifindex)) return E.ENODEV;
+    if (r.address === undefined) return E.EINVAL;
+    if (r.family === AF_INET6) {
+      const a = this.addressTable.get(`${r.ifindex}|${r.address}`);
+      if (!a || a.prefixLength !== r.prefixLength) return E.EADDRNOTAVAIL;
+      this.removeAddress(r.ifindex, r.address);
+      return 0;
+    }
+    if (!this.ipv4Table.has(`${r.ifindex}|${r.address}/${r.prefixLength}`)) return E.EADDRNOTAVAIL;
+    this.removeIpv4Address(r.ifindex, r.address, r.prefixLength);
+    return 0;
+  }
+}
+
+/** errno numbers the fake kernel answers requests with. */
+const E = { EPERM: 1, ENODEV: 19, EEXIST: 17, EINVAL: 22, EOPNOTSUPP: 95, EAFNOSUPPORT: 97, EADDRNOTAVAIL: 99 } as const;
+
+function cString(b: Buffer): string {
+  const nul = b.indexOf(0);
+  return b.toString('utf8', 0, nul < 0 ? b.length : nul);
+}
+
+function canonicalIpv4(text: string): string {
+  return formatIPv4(parseIPv4(text));
+}
+
+function sameSubnet4(a: string, b: string, prefixLength: number): boolean {
+  const x = parseIPv4(a).readUInt32BE(0);
+  const y = parseIPv4(b).readUInt32BE(0);
+  const mask = prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
+  return ((x & mask) >>> 0) === ((y & mask) >>> 0);
+}
+
+/** fe80::/64 with the modified EUI-64 of `mac` (RFC 4291 appendix A), as addr_gen_mode eui64 makes. */
+function eui64LinkLocal(mac: string): string {
+  const m = parseMac(mac);
+  return formatIPv6(Uint8Array.from([0xfe, 0x80, 0, 0, 0, 0, 0, 0, (m[0] ?? 0) ^ 0x02, m[1] ?? 0, m[2] ?? 0, 0xff, 0xfe, m[3] ?? 0, m[4] ?? 0, m[5] ?? 0]));
+}
+
+let macSeq = 0;
+/** A locally administered unicast MAC, as the kernel picks for a macvlan without IFLA_ADDRESS. */
+function randomMac(): string {
+  macSeq++;
+  return formatMac(Uint8Array.from([0x02, 0x6d, 0x76, (macSeq >> 16) & 0xff, (macSeq >> 8) & 0xff, macSeq & 0xff]));
 }
 
 // ---------------------------------------------------------------------------------------
