@@ -33,7 +33,8 @@ import type { VrrpFamily, VrrpInstanceConfig } from './types';
 
 /** The rtnetlink requests a virtual router needs (NetlinkRequester implements them). */
 export interface VrrpLinkOps {
-  createMacvlan(o: { readonly name: string; readonly parentIfindex: number; readonly mac: string; readonly mode: 'bridge' }): Promise<unknown>;
+  /** Created down with IPv6 address generation off; resolves with the new link. */
+  createMacvlan(o: { readonly name: string; readonly parentIfindex: number; readonly mac: string; readonly mode: 'bridge' }): Promise<{ readonly ifindex: number }>;
   setLinkUp(ifindex: number, up: boolean): Promise<unknown>;
   deleteLink(ifindex: number): Promise<unknown>;
   addAddress(o: { readonly ifindex: number; readonly family: VrrpFamily; readonly address: string; readonly prefixLength: number; readonly nodad?: boolean }): Promise<unknown>;
@@ -159,7 +160,8 @@ export class VrrpRouter {
    */
   async setup(): Promise<void> {
     const parent = this.deps.net.linkByName(this.cfg.interface);
-    if (parent === undefined) throw new Error(`vrrp ${this.cfg.name}: interface ${this.cfg.interface} does not exist`);
+    const at = `${this.cfg.pos.file}:${this.cfg.pos.line}:${this.cfg.pos.column}`;
+    if (parent === undefined) throw new Error(`${at}: error: vrrp ${this.cfg.name}: interface ${this.cfg.interface} does not exist`);
     this.parentIfindex = parent.ifindex;
     const stale = this.deps.net.linkByName(this.cfg.vmacName);
     if (stale !== undefined) {
@@ -167,11 +169,16 @@ export class VrrpRouter {
       await this.deps.ops.deleteLink(stale.ifindex);
       await waitFor(this.deps.net, () => this.deps.net.linkByName(this.cfg.vmacName) === undefined, 2000);
     }
-    await this.deps.ops.createMacvlan({ name: this.cfg.vmacName, parentIfindex: parent.ifindex, mac: this.mac, mode: 'bridge' });
-    const created = await waitFor(this.deps.net, () => this.deps.net.linkByName(this.cfg.vmacName), 2000);
-    if (created === undefined) throw new Error(`vrrp ${this.cfg.name}: ${this.cfg.vmacName} was created but never appeared in the link table`);
+    let created: { readonly ifindex: number };
+    try {
+      created = await this.deps.ops.createMacvlan({ name: this.cfg.vmacName, parentIfindex: parent.ifindex, mac: this.mac, mode: 'bridge' });
+    } catch (e) {
+      throw new Error(`${at}: error: vrrp ${this.cfg.name}: cannot create the macvlan ${this.cfg.vmacName} for the virtual MAC ${this.mac} on ${this.cfg.interface}: ${(e as Error).message}`);
+    }
     this.vmacIfindex = created.ifindex;
-    this.tune(parent.name, created.name);
+    // refresh() reads the macvlan from the netlink view: wait until its notification arrived.
+    await waitFor(this.deps.net, () => this.deps.net.linkByName(this.cfg.vmacName), 2000);
+    this.tune(parent.name, this.cfg.vmacName);
     this.setUp = true;
     this.refresh();
   }

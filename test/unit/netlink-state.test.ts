@@ -254,6 +254,8 @@ describe('NetState over the memory kernel', () => {
     host.kernel.addLink({ name: 'eth0', ifindex: 2 });
     const backend: SystemBackend = {
       openIcmp6: (o) => host.openIcmp6(o),
+      openRawIp: (o) => host.openRawIp(o),
+      openPacket: () => host.openPacket(),
       openRouteNetlink(o): RawNetlinkSocket {
         const s = host.openRouteNetlink(o);
         let first = true;
