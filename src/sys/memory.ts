@@ -1157,7 +1157,9 @@ export class MemoryBackend implements SystemBackend {
 
   /** @internal */
   transmit(data: Buffer, destination: string, ifindex: number, source: string | undefined): void {
-    const link = this.attachments.get(ifindex);
+    // A macvlan sends onto its parent's segment (the virtual router's RAs and NAs).
+    const port = this.port(ifindex);
+    const link = port === undefined ? undefined : this.attachments.get(port);
     if (!link && !this.kernel.link(ifindex)) throw sysError('ENODEV', `sendmsg on ifindex ${ifindex}`);
     const linkLocal = this.kernel.addresses(ifindex).find((a) => a.scope === 253 && !a.tentative)?.address;
     const packet: SentPacket = { data, destination, ifindex, source: source ?? linkLocal ?? '::', hopLimit: 255 };
