@@ -146,7 +146,9 @@ export type VrrpDropReason =
   /** Arrived on an interface with no virtual router at all. */
   | 'interface'
   /** Sent by this router itself (looped back). */
-  | 'own';
+  | 'own'
+  /** The address list differs from ours and the sender is not the owner (RFC 9568 7.1). */
+  | 'addresses';
 
 export type DecodeResult = { readonly ok: true; readonly adv: DecodedAdvertisement } | { readonly ok: false; readonly reason: VrrpDropReason; readonly detail: string };
 

@@ -115,7 +115,7 @@ export class VrrpRouter {
   private received = 0;
   private readonly dropped: Record<string, number> = {};
   private changes: readonly { condition: string; weight: number }[] = [];
-  private warnedSend = 0;
+  private warnedSend = -Infinity;
 
   constructor(cfg: VrrpInstanceConfig, private readonly deps: RouterDeps) {
     this.cfg = cfg;
@@ -268,8 +268,14 @@ export class VrrpRouter {
       this.drop('own');
       return;
     }
-    if (adv.priority === 255 && !sameAddresses(adv.addresses, this.cfg.addresses.map((a) => a.address)) && this.cfg.priority !== 255) {
-      // RFC 9568 7.1: an owner's list that differs is logged (rate-limited by the caller's drops).
+    if (!sameAddresses(adv.addresses, this.cfg.addresses.map((a) => a.address))) {
+      // RFC 9568 7.1: a list that differs from ours is a misconfiguration: dropped unless the
+      // sender is the address owner (priority 255), whose word is taken; logged either way.
+      this.warnMismatch(source, adv);
+      if (adv.priority !== 255) {
+        this.drop('addresses');
+        return;
+      }
     }
     this.machine.receive(adv, source);
   }
@@ -298,6 +304,18 @@ export class VrrpRouter {
       this.sendErrors++;
       this.warnSend(`sending the advertisement failed: ${(e as Error).message}`);
     }
+  }
+
+  private warnedMismatch = -Infinity;
+
+  /** One line a minute at most: a misconfigured peer sends ten of these a second. */
+  private warnMismatch(source: string, adv: DecodedAdvertisement): void {
+    const now = this.deps.clock.now();
+    if (now - this.warnedMismatch < 60_000) return;
+    this.warnedMismatch = now;
+    this.deps.log.warn(
+      `vrrp ${this.cfg.name}: ${source} advertises VRID ${adv.vrid} with ${adv.addresses.join(' ')}, this router has ${this.cfg.addresses.map((a) => a.address).join(' ')} (RFC 9568 7.1: ${adv.priority === 255 ? 'accepted from the address owner' : 'dropped'}; the two configurations must list the same virtual addresses)`,
+    );
   }
 
   private warnSend(msg: string): void {

@@ -160,3 +160,103 @@ test('VRRP pair on the memory backend: election, RAs from the virtual router, fa
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('sync group on the memory backend: an IPv6 and an IPv4 virtual router move together; gratuitous ARPs; a peer with other addresses is dropped', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fh-vrrp-'));
+  const lan6 = new MemoryLink('lan6');
+  const lan4 = new MemoryLink('lan4');
+  const text = (priority: number, v4: string) => `condition uplink { manual up; };
+vrrp v6 {
+    interface lan0;
+    virtual_router_id 51;
+    priority ${priority};
+    advert_int 1;
+    virtual_ipaddress { fe80::1; };
+    track uplink weight -60;
+};
+vrrp v4 {
+    interface lan1;
+    virtual_router_id 52;
+    priority ${priority};
+    advert_int 1;
+    virtual_ipaddress { ${v4}; };
+    garp_master_repeat 3;
+};
+vrrp_sync_group both {
+    group v6 v4;
+};
+`;
+  const mk = async (name: string, priority: number, n: number, v4: string) => {
+    const file = join(dir, `${name}.conf`);
+    writeFileSync(file, text(priority, v4));
+    const backend = new MemoryBackend(name);
+    const l0 = backend.kernel.addLink({ name: 'lan0', mac: `02:00:00:00:00:0${n}`, mtu: 1500 });
+    const l1 = backend.kernel.addLink({ name: 'lan1', mac: `02:00:00:00:01:0${n}`, mtu: 1500 });
+    backend.kernel.addAddress({ ifindex: l0.ifindex, address: `fe80::1${n}` });
+    backend.kernel.addIpv4Address({ ifindex: l1.ifindex, address: `192.0.2.${10 + n}`, prefixLength: 24 });
+    backend.attach(lan6, l0.ifindex);
+    backend.attach(lan4, l1.ifindex);
+    const clock = new ManualClock();
+    const log = memoryLogger();
+    const daemon = new Daemon({ configPath: file, backend, log, clock, random: () => 0.5, sysctl: () => undefined });
+    await daemon.start();
+    await settle();
+    return { backend, daemon, clock, log };
+  };
+  const r1 = await mk('r1', 150, 1, '192.0.2.1/24');
+  const r2 = await mk('r2', 100, 2, '192.0.2.1/24');
+  const step = async (ms: number): Promise<void> => {
+    for (let t = 0; t < ms; t += 10) {
+      r1.clock.advance(10);
+      r2.clock.advance(10);
+      await settle();
+    }
+  };
+  const states = (d: Daemon) => Object.fromEntries((d.status().vrrp?.routers ?? []).map((r) => [r.name, r.state]));
+  try {
+    await step(4000);
+    assert.deepEqual(states(r1.daemon), { v6: 'active', v4: 'active' }, JSON.stringify(r1.daemon.status().vrrp?.routers.map((r) => [r.name, r.fault])));
+    assert.deepEqual(states(r2.daemon), { v6: 'backup', v4: 'backup' });
+    const garps = lan4.frames.filter((f) => f.frame.readUInt16BE(12) === 0x0806);
+    assert.equal(garps.length, 3, 'garp_master_repeat 3: three gratuitous ARPs for 192.0.2.1');
+    assert.equal(formatMac(garps[0]!.frame.subarray(6, 12)), '00:00:5e:00:01:34', 'from the IPv4 virtual MAC');
+    assert.deepEqual([...garps[0]!.frame.subarray(28, 32)], [192, 0, 2, 1]);
+    const v4adv = lan4.ipPackets.map((p) => decodeAdvertisement(4, p.data, p.source, p.destination, p.hopLimit));
+    assert.ok(v4adv.length > 0 && v4adv.every((d) => d.ok && d.adv.addresses[0] === '192.0.2.1'), 'IPv4 advertisements pass the receive checks');
+    assert.equal(lan4.ipPackets[0]?.source, '192.0.2.11', "from the LAN interface's primary IPv4 address");
+
+    // The uplink (tracked by v6 only) fails: the group shares its tracking, so both move to r2.
+    r1.daemon.setCondition('uplink', false);
+    await step(5000);
+    assert.deepEqual(states(r1.daemon), { v6: 'backup', v4: 'backup' });
+    assert.deepEqual(states(r2.daemon), { v6: 'active', v4: 'active' });
+    assert.equal(r1.daemon.status().vrrp?.routers.find((r) => r.name === 'v4')?.priority, 90, 'the v4 member is lowered by the tracked condition of v6');
+    r1.daemon.setCondition('uplink', true);
+    await step(5000);
+    assert.deepEqual(states(r1.daemon), { v6: 'active', v4: 'active' });
+  } finally {
+    r1.daemon.stop(false);
+    r2.daemon.stop(false);
+    await settle();
+  }
+
+  // A third router whose IPv4 instance lists another address: its advertisements are dropped
+  // (RFC 9568 7.1, not the owner) and the misconfiguration is logged once.
+  const r3 = await mk('r3', 100, 3, '192.0.2.99/24');
+  const r4 = await mk('r4', 200, 4, '192.0.2.1/24');
+  try {
+    for (let t = 0; t < 6000; t += 10) {
+      r3.clock.advance(10);
+      r4.clock.advance(10);
+      await settle();
+    }
+    const v4 = r3.daemon.status().vrrp?.routers.find((r) => r.name === 'v4');
+    assert.ok((v4?.counters.dropped['addresses'] ?? 0) > 0, 'r3 dropped the advertisements with the other address list');
+    assert.equal(r3.log.lines.filter((l) => l.includes('advertises VRID 52 with 192.0.2.1')).length, 1, 'logged once');
+  } finally {
+    r3.daemon.stop(false);
+    r4.daemon.stop(false);
+    await settle();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
