@@ -8,7 +8,7 @@
  *  'runtime'    - `radvd -c` accepts it, but radvd refuses the interface when it starts (check_iface),
  *                 or exits when it builds the first RA;
  *  'radvd-2.20' - the construct exists only in radvd 2.20 or later, so radvd 2.19 rejects it anyway;
- *  'firsthop'   - the construct is a firsthop extension (conditions and policies), so every radvd rejects it.
+ *  'firsthop'   - the construct is a firsthop extension (conditions and policies, VRRP), so every radvd rejects it.
  */
 export type ErrorPhase = 'config' | 'runtime' | 'radvd-2.20' | 'firsthop';
 
@@ -50,6 +50,19 @@ export const ERROR_CODES: Readonly<Record<string, { readonly phase: ErrorPhase; 
   E_DAMPING: { phase: 'firsthop', meaning: 'Damping with an unknown parameter, Reuse not below Suppress, Reuse or HalfLife not above 0, or given twice.' },
   E_POLICY_FIELD: { phase: 'firsthop', meaning: 'An if branch sets a field a policy may not set in that block (AdvValidLifetime in a prefix block above all: RFC 8475 3.1.2, RFC 4862 5.5.3), or an if is in a block no policy can change.' },
   E_POLICY_EMPTY: { phase: 'firsthop', meaning: 'An if whose branches set nothing.' },
+  E_VRRP_NAME: { phase: 'firsthop', meaning: "A vrrp or vrrp_sync_group name that is not letters, digits, '-' and '_' starting with a letter, or is a reserved word (not, all, any, if, else, condition, damping, vrrp, vrrp_sync_group, group, track, weight) or a radvd.conf keyword." },
+  E_VRRP_DUPLICATE: { phase: 'firsthop', meaning: 'Two vrrp instances, or two vrrp_sync_groups, with the same name.' },
+  E_VRRP_STATEMENT: { phase: 'firsthop', meaning: 'An unknown statement in a vrrp or vrrp_sync_group block, or one that belongs in the other block.' },
+  E_VRRP_UNSUPPORTED: { phase: 'firsthop', meaning: "A keepalived keyword or block firsthop does not support (unicast peers, scripts, notify, authentication, VRRPv2, ...): the message says what to use instead." },
+  E_VRRP_MISSING: { phase: 'firsthop', meaning: 'A vrrp block without interface, virtual_router_id or virtual_ipaddress.' },
+  E_VRRP_VALUE: { phase: 'firsthop', meaning: 'A vrrp value of the wrong kind or out of range: VRID 1..255, priority 1..255, advert_int 0.01..40.95 s in whole centiseconds, preempt_delay, weight, garp_* values, interface or use_vmac names, state, version.' },
+  E_VRRP_ADDRESS: { phase: 'firsthop', meaning: 'A bad virtual_ipaddress list: not an address, mixed IPv4 and IPv6, an IPv6 list whose first address is not link-local, a multicast, unspecified, loopback or duplicate address, an empty list, or more than 255 addresses.' },
+  E_VRRP_VRID: { phase: 'firsthop', meaning: 'Two vrrp instances with the same VRID on one interface and address family.' },
+  E_VRRP_VMAC: { phase: 'firsthop', meaning: 'Two instances with the same use_vmac name (given or default), or a use_vmac name that is the name of an interface in the file.' },
+  E_VRRP_TRACK: { phase: 'firsthop', meaning: 'A vrrp instance tracks the same condition twice, or a condition that depends on its own state (vrrp SELF).' },
+  E_VRRP_UNKNOWN: { phase: 'firsthop', meaning: 'A vrrp condition, an interface vrrp statement or a sync group names a VRRP instance that is not defined.' },
+  E_VRRP_SYNC_GROUP: { phase: 'firsthop', meaning: 'A vrrp_sync_group without instances, listing one twice, or listing an instance that is already in another group.' },
+  E_VRRP_INTERFACE: { phase: 'firsthop', meaning: "An interface's vrrp statement names an IPv4 instance, an instance on another interface, or one another interface follows already; or an interface has two vrrp statements." },
 };
 
 export const WARNING_CODES: Readonly<Record<string, string>> = {
@@ -73,8 +86,13 @@ export const WARNING_CODES: Readonly<Record<string, string>> = {
   W_TRUNCATED: "A DNSSL suffix or URI longer than 255 characters: radvd's scanner keeps the first 255.",
   W_DNSSL_LABEL: 'A DNSSL suffix with an empty label or a label over 63 characters: radvd sends a malformed name.',
   W_NOT_RADVD_2_19: 'An option or block from radvd 2.20 (nat64prefix, RemoveAdvOnExit, AdvCaptivePortalAPI): firsthop accepts it, radvd 2.19 does not.',
-  W_NOT_RADVD: 'A firsthop extension (AdvPrefixPD, conditions and policies): no radvd version accepts it.',
+  W_NOT_RADVD: 'A firsthop extension (AdvPrefixPD, conditions and policies, VRRP): no radvd version accepts it.',
   W_CONDITION_UNUSED: 'A condition that no if policy uses, directly or through all/any/not.',
+  W_VRRP_IGNORED: 'A keepalived statement firsthop accepts and ignores: state MASTER|BACKUP (VRRPv3 elects from priority), version 3.',
+  W_VRRP_TRACK_OWNER: 'A track line in an instance with priority 255 (the address owner): it is ignored.',
+  W_VRRP_PRIORITY_CLAMPED: 'Track weights that can take the priority to 0 or below, or to 255 or above: it is kept within 1..254.',
+  W_VRRP_NO_ADVERT: 'An interface that follows a virtual router (vrrp NAME;) but has AdvSendAdvert off: it sends no RAs anyway.',
+  W_VRRP_SYNC_GROUP_SINGLE: 'A vrrp_sync_group with one instance: it does nothing.',
   W_ZERO_LIFETIME_PREFERENCE: 'An if branch that advertises router lifetime 0 with AdvDefaultPreference low or high: RFC 4191 2.2 sends preference medium with a zero lifetime, so the preference has no effect.',
 };
 

@@ -71,14 +71,15 @@ export const CONDITION_KINDS: ReadonlyArray<{ readonly kind: ConditionSpec['kind
   { kind: 'address', syntax: 'address ADDR|PREFIX/LEN [dev IFNAME]', meaning: 'The address (or any address inside the prefix) is configured, and not tentative, on IFNAME (any interface without dev).' },
   { kind: 'probe', syntax: 'probe ADDR [source ADDR] [dev IFNAME] [interval S] [timeout S] [loss N] [rise N]', meaning: 'ICMPv6 echo to ADDR every interval (default 1 s) with a timeout (default 1 s): false after loss (default 3) consecutive losses, true after rise (default 1) consecutive answers. A link-local target needs dev.' },
   { kind: 'manual', syntax: 'manual up|down', meaning: 'Set at run time with `firsthop condition set NAME up|down`; starts up or down.' },
-  { kind: 'vrrp', syntax: 'vrrp INSTANCE', meaning: 'True while this router is VRRP master of the instance.' },
+  { kind: 'vrrp', syntax: 'vrrp INSTANCE', meaning: 'True while this router is the Active (keepalived: master) of the VRRP instance, which must be defined by a vrrp block.' },
   { kind: 'all', syntax: 'all [not] NAME [[not] NAME ...]', meaning: 'True when every listed condition is true (`not NAME` inverts one).' },
   { kind: 'any', syntax: 'any [not] NAME [[not] NAME ...]', meaning: 'True when at least one listed condition is true.' },
   { kind: 'not', syntax: 'not NAME', meaning: 'True when NAME is false.' },
 ];
 
 const RESERVED_NAMES = new Set(['not', 'all', 'any', 'if', 'else', 'condition', 'damping']);
-const NAME_RE = /^[A-Za-z][A-Za-z0-9_-]*$/;
+/** Condition names, and VRRP instance and sync group names: letters, digits, '-' and '_', starting with a letter. */
+export const NAME_RE = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
 export interface Reporter {
   error(t: Token, code: string, message: string): void;
@@ -91,6 +92,8 @@ export interface NameUse {
   readonly tok: Token;
   /** The condition that refers (undefined: a policy). */
   readonly from?: string;
+  /** How an unknown name is introduced in the error, e.g. 'track in vrrp VI_1 names an' (default: 'if names an'). */
+  readonly what?: string;
 }
 
 export interface ResolvedConditions {
@@ -590,13 +593,13 @@ function resolveDamping(r: Reporter, raws: readonly RawDamping[]): DampingConfig
  * The checks that need every condition and every policy: unknown names, loops among all/any/not,
  * and conditions nothing uses (directly or through other conditions).
  */
-export function checkReferences(r: Reporter, c: ResolvedConditions, policyUses: readonly NameUse[]): void {
+export function checkReferences(r: Reporter, c: ResolvedConditions, policyUses: readonly NameUse[], usedBy = 'if policy'): void {
   const names = [...c.defined.keys()];
   const unknown = (u: NameUse, what: string): void => {
     const like = suggest(u.tok.text, names);
     r.error(u.tok, 'E_CONDITION_UNKNOWN', `${what} unknown condition ${u.tok.text}${like ? ` (did you mean ${like}?)` : ''}: no condition ${u.tok.text} { ... }; is defined`);
   };
-  for (const u of policyUses) if (!c.defined.has(u.tok.text)) unknown(u, 'if names an');
+  for (const u of policyUses) if (!c.defined.has(u.tok.text)) unknown(u, u.what ?? 'if names an');
   for (const [from, uses] of c.edges) for (const u of uses) if (!c.defined.has(u.tok.text)) unknown(u, `condition ${from} names an`);
 
   // Loops: depth-first search; each back edge is one loop.
@@ -630,13 +633,13 @@ export function checkReferences(r: Reporter, c: ResolvedConditions, policyUses: 
   for (const [name, tok] of c.defined) {
     if (used.has(name)) continue;
     const via = [...c.edges, ...c.unchecked].filter(([, uses]) => uses.some((u) => u.tok.text === name)).map(([from]) => from);
-    const note = via.length > 0 ? ` (only ${via.join(', ')}, which no policy uses, refers to it)` : '';
-    r.warn(tok, 'W_CONDITION_UNUSED', `condition ${name} is defined but no if policy uses it${note}`);
+    const note = via.length > 0 ? ` (only ${via.join(', ')}, which no ${usedBy === 'if policy' ? 'policy' : usedBy} uses, refers to it)` : '';
+    r.warn(tok, 'W_CONDITION_UNUSED', `condition ${name} is defined but no ${usedBy} uses it${note}`);
   }
 }
 
 /** A defined name close to `text` (same letters in another case, or one or two edits away). */
-function suggest(text: string, names: readonly string[]): string | undefined {
+export function suggest(text: string, names: readonly string[]): string | undefined {
   const lower = text.toLowerCase();
   const same = names.find((n) => n.toLowerCase() === lower);
   if (same) return same;

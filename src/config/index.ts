@@ -1,6 +1,7 @@
 /**
  * firsthop's radvd.conf reader: text -> tokens (lexer.ts) -> raw tree (parse.ts) -> defaults,
- * checks and warnings (resolve.ts) -> frozen Config (types.ts).
+ * checks and warnings (resolve.ts, with conditions.ts and vrrp.ts for the extensions) -> frozen
+ * Config (types.ts).
  *
  * Every problem is collected (radvd stops at the first) and reported as `file:line:col: ...`.
  * Nothing here looks at the system: interface existence and MTUs are runtime matters.
@@ -17,6 +18,7 @@ export { ERROR_CODES, ERROR_PHASE, WARNING_CODES, type ErrorPhase } from './code
 export { lex, type Token, type TokenKind } from './lexer';
 export { parseRaw, type RawConfig } from './parse';
 export { renderConfigReference } from './reference';
+export { defaultVmacName, KEEPALIVED_KEYWORDS, VRRP_DEFAULTS, VRRP_STATEMENTS } from './vrrp-tables';
 
 /** Parse radvd.conf text. `file` is used in diagnostics and SourcePos. */
 export function parseConfig(text: string, file: string): ParseResult {
@@ -58,7 +60,9 @@ export async function checkConfigCli(path: string, stderr: NodeJS.WritableStream
     return 1;
   }
   const n = result.config.interfaces.length;
-  stderr.write(`${path}: configuration ok, ${n} interface${n === 1 ? '' : 's'}, ${result.warnings.length} warning(s)\n`);
+  const v = result.config.vrrp?.length ?? 0;
+  const vrrp = v > 0 ? `, ${v} VRRP instance${v === 1 ? '' : 's'}` : '';
+  stderr.write(`${path}: configuration ok, ${n} interface${n === 1 ? '' : 's'}${vrrp}, ${result.warnings.length} warning(s)\n`);
   return 0;
 }
 

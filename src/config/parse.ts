@@ -15,10 +15,17 @@
  *  - inside interface, prefix, route, RDNSS and DNSSL blocks,
  *    `if [not] NAME { OPTION VALUE; ... } [else { OPTION VALUE; ... }];`
  * Their meaning is checked in resolve.ts and conditions.ts.
+ *
+ * firsthop's VRRPv3 extension (RFC 9568) adds, recognised by context in the same way:
+ *  - at the top level, `vrrp NAME { STATEMENT; ... };` and `vrrp_sync_group NAME { group A B; };`,
+ *    each statement a word, its arguments and optionally a `{ ENTRY; ... }` list, up to `;`;
+ *  - inside an interface block, `vrrp NAME;` (RAs follow that virtual router).
+ * Their meaning is checked in vrrp.ts.
  */
 import type { Diagnostic } from './types';
 import { describeToken, lex, type Token } from './lexer';
 import { blocksWithOption, findBlock, findOption, keywordLike, OPTIONS, type BlockKind, type BlockSpec, type OptionSpec } from './schema';
+import { VRRP_STATEMENT_WORDS } from './vrrp-tables';
 
 export interface RawOption {
   readonly kind: 'option';
@@ -96,7 +103,35 @@ export interface RawCondition {
   readonly damping: readonly RawDamping[];
 }
 
-export type RawItem = RawOption | RawBlock | RawPolicy;
+/** One entry of a `{ ... }` list in a vrrp statement: its tokens, and the `;` that ends it (absent before the closing `}`). */
+export interface RawVrrpEntry {
+  readonly tokens: readonly Token[];
+  readonly semicolon?: Token;
+}
+
+/** A statement inside a vrrp or vrrp_sync_group block: `HEAD ARGS... [{ ENTRY; ... }];`. */
+export interface RawVrrpStatement {
+  readonly head: Token;
+  readonly args: readonly Token[];
+  readonly list?: { readonly open: Token; readonly entries: readonly RawVrrpEntry[] };
+}
+
+/** `vrrp NAME { ... };` or `vrrp_sync_group NAME { ... };` at the top level (firsthop extension, RFC 9568). */
+export interface RawVrrpBlock {
+  readonly kind: 'vrrp' | 'vrrp_sync_group';
+  readonly keywordTok: Token;
+  readonly nameTok: Token;
+  readonly statements: readonly RawVrrpStatement[];
+}
+
+/** `vrrp NAME;` inside an interface block (firsthop extension): RAs follow that virtual router. */
+export interface RawVrrpTie {
+  readonly kind: 'vrrp';
+  readonly keywordTok: Token;
+  readonly nameTok: Token;
+}
+
+export type RawItem = RawOption | RawBlock | RawPolicy | RawVrrpTie;
 
 export interface RawInterface {
   readonly keywordTok: Token;
@@ -111,6 +146,12 @@ export interface RawConfig {
   readonly conditions: readonly RawCondition[];
   /** The first `condition` or `if` of the file, when it uses the conditional-RA extension. */
   readonly extensionTok?: Token;
+  /** vrrp blocks, in file order (firsthop extension). */
+  readonly vrrp: readonly RawVrrpBlock[];
+  /** vrrp_sync_group blocks, in file order (firsthop extension). */
+  readonly vrrpSyncGroups: readonly RawVrrpBlock[];
+  /** The first vrrp block, vrrp_sync_group block or interface `vrrp NAME;`, when the file uses the VRRP extension. */
+  readonly vrrpTok?: Token;
 }
 
 export interface ParseOutput {
@@ -123,6 +164,16 @@ class StatementError extends Error {}
 
 const STATEMENT_STARTERS = new Set(['interface']);
 
+/** Words that start a top-level block when a `{` follows (after an optional name). */
+const TOP_LEVEL_WORDS = new Set(['condition', 'vrrp', 'vrrp_sync_group']);
+
+/** keepalived.conf blocks that may be pasted into a firsthop file: what to write instead. */
+const KEEPALIVED_TOP_LEVEL: Readonly<Record<string, string>> = {
+  vrrp_instance: "keepalived's vrrp_instance NAME { ... } is written vrrp NAME { ... }; in firsthop, with ';' after every statement",
+  vrrp_script: "keepalived's vrrp_script is not supported: firsthop runs no scripts; define a condition (probe, or manual set with `firsthop condition set`) and track it in the vrrp block",
+  global_defs: "keepalived's global_defs is not supported: firsthop has no global VRRP settings; everything goes in the vrrp blocks",
+};
+
 export function parseRaw(text: string, file: string): ParseOutput {
   return new Parser(lex(text).tokens, file).parseFile();
 }
@@ -131,6 +182,7 @@ class Parser {
   private pos = 0;
   private readonly errors: Diagnostic[] = [];
   private extensionTok: Token | undefined;
+  private vrrpTok: Token | undefined;
 
   constructor(
     private readonly tokens: readonly Token[],
@@ -140,6 +192,8 @@ class Parser {
   parseFile(): ParseOutput {
     const interfaces: RawInterface[] = [];
     const conditions: RawCondition[] = [];
+    const vrrp: RawVrrpBlock[] = [];
+    const vrrpSyncGroups: RawVrrpBlock[] = [];
     while (this.peek().kind !== 'eof') {
       const t = this.peek();
       if (t.kind === 'keyword' && t.text === 'interface') {
@@ -151,24 +205,92 @@ class Parser {
         this.statement(() => conditions.push(this.parseCondition()));
         continue;
       }
+      if (t.kind === 'string' && (t.text === 'vrrp' || t.text === 'vrrp_sync_group')) {
+        const kind = t.text;
+        try {
+          (kind === 'vrrp' ? vrrp : vrrpSyncGroups).push(this.parseVrrpBlock(kind));
+        } catch (e) {
+          if (!(e instanceof StatementError)) throw e;
+          this.skipVrrpHead();
+        }
+        continue;
+      }
+      const keepalived = t.kind === 'string' ? KEEPALIVED_TOP_LEVEL[t.text] : undefined;
+      if (keepalived !== undefined && (this.at(1)?.kind === '{' || this.at(2)?.kind === '{')) {
+        this.error(t, keepalived, 'E_VRRP_UNSUPPORTED');
+        this.skipBracedBlock();
+        continue;
+      }
       this.error(t, this.unexpectedMessage(t, "'interface'"), 'E_SYNTAX');
-      // Skip to the next interface (or condition) definition.
+      // Skip to the next interface (or condition, or vrrp) definition.
       this.next();
       while (this.peek().kind !== 'eof' && !this.atTopLevelStart()) this.next();
     }
-    if (interfaces.length === 0 && this.errors.length === 0) {
+    // A file of vrrp blocks alone is valid: VRRP without Router Advertisements.
+    if (interfaces.length === 0 && vrrp.length === 0 && this.errors.length === 0) {
       this.error(this.peek(), 'no interface definitions: radvd needs at least one "interface NAME { ... };"', 'E_NO_INTERFACES');
     }
-    return { raw: { file: this.file, interfaces, conditions, ...(this.extensionTok ? { extensionTok: this.extensionTok } : {}) }, errors: this.errors };
+    const raw: RawConfig = {
+      file: this.file,
+      interfaces,
+      conditions,
+      ...(this.extensionTok ? { extensionTok: this.extensionTok } : {}),
+      vrrp,
+      vrrpSyncGroups,
+      ...(this.vrrpTok ? { vrrpTok: this.vrrpTok } : {}),
+    };
+    return { raw, errors: this.errors };
   }
 
-  /** `interface`, or `condition NAME {` / `condition {` (a bare word `condition` elsewhere is not one). */
+  private at(k: number): Token | undefined {
+    return this.tokens[this.pos + k];
+  }
+
+  /**
+   * `interface`, or `condition|vrrp|vrrp_sync_group NAME {` / `... {` (a bare word `condition`
+   * or `vrrp` elsewhere is not one: `vrrp NAME;` is a statement of an interface or a condition).
+   */
   private atTopLevelStart(): boolean {
     const t = this.peek();
     if (t.kind === 'keyword' && t.text === 'interface') return true;
-    if (t.kind !== 'string' || t.text !== 'condition') return false;
-    const at = (k: number): Token | undefined => this.tokens[this.pos + k];
-    return at(1)?.kind === '{' || at(2)?.kind === '{';
+    if (t.kind !== 'string' || !TOP_LEVEL_WORDS.has(t.text)) return false;
+    return this.at(1)?.kind === '{' || this.at(2)?.kind === '{';
+  }
+
+  /** Like atTopLevelStart, but `interface NAME;` is the interface statement of a vrrp block, not a new interface. */
+  private atTopLevelStartInVrrp(): boolean {
+    const t = this.peek();
+    if (t.kind === 'keyword' && t.text === 'interface') return this.at(2)?.kind === '{' || this.at(1)?.kind === '{';
+    return this.atTopLevelStart();
+  }
+
+  /**
+   * After a bad vrrp block head: skip to just after the next `;` outside braces, or to the next
+   * top-level definition (`interface NAME;` is skipped: it is a vrrp statement, not a definition).
+   */
+  private skipVrrpHead(): void {
+    let depth = 0;
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === 'eof' || (depth === 0 && this.atTopLevelStartInVrrp())) return;
+      this.next();
+      if (t.kind === '{') depth++;
+      else if (t.kind === '}') depth = Math.max(0, depth - 1);
+      else if (t.kind === ';' && depth === 0) return;
+    }
+  }
+
+  /** Skip WORD [NAME] { ... } [;] with nested braces (a keepalived block pasted into the file). */
+  private skipBracedBlock(): void {
+    while (this.peek().kind !== '{' && this.peek().kind !== 'eof') this.next();
+    let depth = 0;
+    for (;;) {
+      const t = this.next();
+      if (t.kind === 'eof') return;
+      if (t.kind === '{') depth++;
+      else if (t.kind === '}' && --depth === 0) break;
+    }
+    if (this.peek().kind === ';') this.next();
   }
 
   // ---- interface ----------------------------------------------------------------------------
@@ -209,6 +331,10 @@ class Parser {
         this.error(t, `interface ${nameTok.text} (line ${keywordTok.line}) is not closed: missing '};' before the next condition (condition blocks go at the top level, outside interfaces)`, 'E_SYNTAX');
         break;
       }
+      if (t.kind === 'string' && (t.text === 'vrrp' || t.text === 'vrrp_sync_group') && this.atTopLevelStart()) {
+        this.error(t, `interface ${nameTok.text} (line ${keywordTok.line}) is not closed: missing '};' before the next ${t.text} block (${t.text} blocks go at the top level, outside interfaces)`, 'E_SYNTAX');
+        break;
+      }
       this.statement(() => {
         const item = this.parseItem('interface');
         if (item) items.push(item);
@@ -232,6 +358,13 @@ class Parser {
       this.fail(t, this.misplacedMessage(t.text, block), 'E_UNKNOWN_OPTION');
     }
     if (t.kind === 'string' && t.text === 'if') return this.parsePolicy(block);
+    if (t.kind === 'string' && t.text === 'vrrp') {
+      if (block !== 'interface') this.fail(t, `vrrp NAME; goes directly inside an interface block, not inside ${blockName(block)}`, 'E_SYNTAX');
+      return this.parseVrrpTie();
+    }
+    if (t.kind === 'string' && t.text === 'vrrp_sync_group') {
+      this.fail(t, `vrrp_sync_group blocks go at the top level of the file, not inside ${blockName(block)}`, 'E_SYNTAX');
+    }
     if (t.kind === 'string' && t.text === 'condition') {
       this.fail(t, `condition blocks go at the top level of the file, not inside ${blockName(block)}${block === 'interface' ? '' : ' (is a block above missing its \'};\'?)'}`, 'E_SYNTAX');
     }
@@ -466,6 +599,9 @@ class Parser {
     if (t.kind === 'string' && t.text === 'if') {
       this.fail(t, 'if statements cannot be nested: combine conditions with condition NAME { all A B; }; or { any A B; };', 'E_SYNTAX');
     }
+    if (t.kind === 'string' && t.text === 'vrrp') {
+      this.fail(t, 'vrrp NAME; cannot appear inside an if branch: a branch holds only options; write it directly in the interface block', 'E_SYNTAX');
+    }
     return this.parseItem(block) as RawOption | undefined;
   }
 
@@ -564,6 +700,118 @@ class Parser {
     }
     this.expectSemicolonAfterBlock('damping block');
     return { head, params };
+  }
+
+  // ---- VRRPv3 (firsthop extension, RFC 9568) -------------------------------------------------
+
+  /** `vrrp NAME;` inside an interface block. */
+  private parseVrrpTie(): RawVrrpTie {
+    const keywordTok = this.next();
+    this.vrrpTok ??= keywordTok;
+    const nameTok = this.peek();
+    if (nameTok.kind !== 'string') this.fail(nameTok, this.unexpectedMessage(nameTok, 'a VRRP instance name after vrrp'), nameTok.kind === 'bad' ? 'E_BAD_TOKEN' : 'E_SYNTAX');
+    this.next();
+    this.expectSemicolon(`vrrp ${nameTok.text}`);
+    return { kind: 'vrrp', keywordTok, nameTok };
+  }
+
+  /** `vrrp NAME { STATEMENT; ... };` or `vrrp_sync_group NAME { ... };` at the top level. */
+  private parseVrrpBlock(kind: 'vrrp' | 'vrrp_sync_group'): RawVrrpBlock {
+    const keywordTok = this.next();
+    this.vrrpTok ??= keywordTok;
+    const nameTok = this.peek();
+    if ((nameTok.kind !== 'string' && nameTok.kind !== 'keyword' && nameTok.kind !== 'number' && nameTok.kind !== 'quoted') || (nameTok.kind === 'keyword' && nameTok.text === 'interface')) {
+      this.fail(nameTok, this.unexpectedMessage(nameTok, `a name after ${kind}`), nameTok.kind === 'bad' ? 'E_BAD_TOKEN' : 'E_SYNTAX');
+    }
+    this.next();
+    const open = this.peek();
+    if (open.kind === ';' && kind === 'vrrp') {
+      this.fail(open, `vrrp ${nameTok.text}; goes inside an interface block (its RAs then follow that virtual router); a virtual router is defined with vrrp ${nameTok.text} { ... };`, 'E_SYNTAX');
+    }
+    if (open.kind !== '{') this.fail(open, this.unexpectedMessage(open, `'{' after ${kind} ${nameTok.text}`), 'E_SYNTAX');
+    this.next();
+    const statements: RawVrrpStatement[] = [];
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === '}') {
+        this.next();
+        break;
+      }
+      if (t.kind === 'eof' || this.atTopLevelStartInVrrp()) {
+        // Report and keep what was read; the next definition is parsed normally.
+        this.error(t, `${kind} ${nameTok.text} (line ${keywordTok.line}) is not closed: missing '};'${t.kind === 'eof' ? '' : ` before the next ${t.text}`}`, 'E_SYNTAX');
+        return { kind, keywordTok, nameTok, statements };
+      }
+      this.statement(() => statements.push(this.parseVrrpStatement()));
+    }
+    this.expectSemicolonAfterBlock(`${kind} ${nameTok.text}`);
+    return { kind, keywordTok, nameTok, statements };
+  }
+
+  /**
+   * A statement of a vrrp or vrrp_sync_group block: its first word, the tokens up to the `;`, and
+   * an optional `{ ENTRY; ... }` list (virtual_ipaddress), which must be followed by `;`. A known
+   * statement word at the start of a new line ends a statement that lacks its `;` (keepalived.conf
+   * has none), so one missing `;` is one error.
+   */
+  private parseVrrpStatement(): RawVrrpStatement {
+    const head = this.peek();
+    if (head.kind !== 'string' && head.kind !== 'keyword') {
+      this.fail(head, this.unexpectedMessage(head, 'a vrrp statement name'), head.kind === 'bad' ? 'E_BAD_TOKEN' : 'E_SYNTAX');
+    }
+    this.next();
+    const args: Token[] = [];
+    let last = head;
+    const shown = (): string => [head, ...args].map((a) => a.text).join(' ');
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === ';') {
+        this.next();
+        return { head, args };
+      }
+      if (t.kind === '{') {
+        const list = this.parseVrrpList();
+        const after = this.peek();
+        if (after.kind === ';') this.next();
+        else this.error(after, `missing ';' after the '}' closing ${shown()} { ... } (found ${describeToken(after)})`, 'E_SYNTAX');
+        return { head, args, list };
+      }
+      if (t.kind === '}' || t.kind === 'eof' || this.atTopLevelStartInVrrp() || (t.line > last.line && VRRP_STATEMENT_WORDS.has(t.text))) {
+        this.error(t, `missing ';' after ${shown()} (found ${describeToken(t)})`, 'E_SYNTAX');
+        return { head, args };
+      }
+      last = this.next();
+      args.push(last);
+    }
+  }
+
+  /** `{ ENTRY; ENTRY; ... }` after a vrrp statement; a nested `{ }` stays inside its entry. */
+  private parseVrrpList(): { open: Token; entries: RawVrrpEntry[] } {
+    const open = this.next();
+    const entries: RawVrrpEntry[] = [];
+    let cur: Token[] = [];
+    let depth = 0;
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === 'eof' || (depth === 0 && this.atTopLevelStartInVrrp())) {
+        // The enclosing block reports the missing '};'.
+        if (cur.length > 0) entries.push({ tokens: cur });
+        return { open, entries };
+      }
+      this.next();
+      if (t.kind === '}' && depth === 0) {
+        if (cur.length > 0) entries.push({ tokens: cur });
+        return { open, entries };
+      }
+      if (t.kind === ';' && depth === 0) {
+        if (cur.length > 0) entries.push({ tokens: cur, semicolon: t });
+        cur = [];
+        continue;
+      }
+      if (t.kind === '{') depth++;
+      else if (t.kind === '}') depth--;
+      cur.push(t);
+    }
   }
 
   // ---- helpers ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 import { ERROR_CODES, WARNING_CODES, type ErrorPhase } from './codes';
 import { CONDITION_KINDS, DAMPING_DEFAULTS, DAMPING_PARAMS, LINK_STATES, POLICY_FIELDS, RT_PROTOS, RT_TABLES } from './conditions';
 import { describeOptionTable } from './schema';
+import { KEEPALIVED_KEYWORDS, VRRP_RESERVED_NAMES, VRRP_STATEMENTS, defaultVmacName } from './vrrp-tables';
 import type { OptionBlock, OptionDescription, OptionOrigin } from './types';
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|');
@@ -57,7 +58,33 @@ function errorTable(): string {
 }
 
 export function renderConfigReference(): string {
-  return HEAD + '\n## Options\n' + optionTables(describeOptionTable()) + DEFAULTS_AND_WARNINGS + warningTable() + ERRORS + errorTable() + EXTENSIONS + conditionsSection() + RADVD_QUIRKS;
+  return HEAD + '\n## Options\n' + optionTables(describeOptionTable()) + DEFAULTS_AND_WARNINGS + warningTable() + ERRORS + errorTable() + EXTENSIONS + conditionsSection() + vrrpSection() + RADVD_QUIRKS;
+}
+
+function vrrpSection(): string {
+  let out = VRRP_HEAD;
+  out += `* Instance and sync group names are letters, digits, \`-\` and \`_\`, starting with a letter, unique among
+  instances (and among sync groups). ${[...VRRP_RESERVED_NAMES].map((w) => `\`${w}\``).join(', ')} are reserved, and radvd.conf
+  keywords cannot be names.\n`;
+  out += VRRP_RULES;
+  const table = (block: 'vrrp' | 'vrrp_sync_group'): string => {
+    let t = '\n| Statement | Written as | Default | Accepted values | RFC | Meaning |\n|---|---|---|---|---|---|\n';
+    for (const st of VRRP_STATEMENTS.filter((x) => x.block === block)) {
+      t += `| \`${st.name}\` | \`${cell(st.syntax)};\` | ${cell(st.default)} | ${cell(st.range)} | ${cell(st.rfc)} | ${cell(st.meaning)} |\n`;
+    }
+    return t;
+  };
+  out += '\n### vrrp statements\n' + table('vrrp');
+  out += VRRP_TRACK;
+  out += '\n### vrrp_sync_group\n' + table('vrrp_sync_group') + VRRP_GROUPS;
+  out += VRRP_INTERFACE;
+  out += VRRP_VMAC.replace('EXAMPLE', `\`${defaultVmacName('lan0', 6, 51)}\``);
+  out += VRRP_KEEPALIVED_HEAD;
+  out += '\n| keepalived keyword | Block | firsthop | Notes |\n|---|---|---|---|\n';
+  for (const k of KEEPALIVED_KEYWORDS) {
+    out += `| \`${k.keyword}\` | \`${k.scope}\` | ${k.firsthop !== undefined ? `\`${cell(k.firsthop)}\`` : 'not supported'} | ${cell(k.note)} |\n`;
+  }
+  return out;
 }
 
 /** Seconds as the file writes them. */
@@ -88,9 +115,9 @@ const HEAD = `# firsthop configuration reference
 firsthop reads \`radvd.conf\` exactly as **radvd 2.19** does, so an existing radvd configuration
 is a drop-in: every file radvd 2.19 accepts, firsthop accepts with the same meaning, and every
 file radvd 2.19 rejects (when parsing it or when it brings an interface up), firsthop rejects.
-On top of that firsthop understands three radvd 2.20 additions and two extensions of its own (the
-RFC 9762 P flag and conditional RAs, RFC 8475), and warns about settings that are legal but likely
-to hurt.
+On top of that firsthop understands three radvd 2.20 additions and three extensions of its own (the
+RFC 9762 P flag, conditional RAs, RFC 8475, and VRRPv3 virtual routers, RFC 9568), and warns about
+settings that are legal but likely to hurt.
 
 Check a file the way \`radvd -c\` does with \`firsthop -c -C FILE\` (the API is \`checkConfigCli\`):
 every problem is printed as \`file:line:col: error|warning: message\`, all of them at once
@@ -199,6 +226,8 @@ const EXTENSIONS = `
   \`AdvManagedFlag on\` and \`AdvAutonomous off\`. No radvd version accepts this option.
 * **Conditions and policies ᶠ** — named conditions and \`if\` policies that change lifetimes and
   preferences as uplinks come and go (RFC 8475); see the next section.
+* **VRRP ᶠ** — VRRPv3 virtual routers (RFC 9568) in keepalived's terms, sync groups, and RAs that
+  follow a virtual router; see *VRRP virtual routers* below.
 `;
 
 const CONDITIONS_HEAD = `
@@ -287,6 +316,120 @@ A policy never changes a prefix's \`AdvValidLifetime\` (\`E_POLICY_FIELD\`): RFC
 preferred lifetime, and RFC 4862 5.5.3 (e) makes hosts ignore a shortened valid lifetime from an
 unauthenticated RA anyway. A branch with router lifetime 0 and preference \`low\` or \`high\` draws
 \`W_ZERO_LIFETIME_PREFERENCE\`: RFC 4191 2.2 sends a zero lifetime with preference medium.
+`;
+
+const VRRP_HEAD = `
+## VRRP virtual routers (firsthop extension, RFC 9568)
+
+firsthop runs VRRP version 3 (RFC 9568) itself, for IPv6 and IPv4, so a pair of first-hop routers
+needs no keepalived beside it, and the RAs of a LAN can follow the election. The statements are
+keepalived's \`vrrp_instance\` keywords under the same names, written in radvd.conf's syntax: a
+\`vrrp NAME { ... };\` block at the top level (before or after the \`interface\` blocks), every
+statement ending with \`;\`. No radvd accepts these blocks: a file that uses them draws a
+\`W_NOT_RADVD\` warning. Their words are not keywords: an interface may still be called \`vrrp\`.
+
+\`\`\`
+condition uplink { link wan0 up; };
+
+vrrp VI_1 {                                # vrrp NAME { STATEMENT; ... };
+	interface lan0;
+	virtual_router_id 51;
+	priority 150;
+	advert_int 0.1;
+	virtual_ipaddress { fe80::1; 2001:db8:1:1::1/64; };
+	track uplink weight -60;               # 90 while wan0 is down: the peer (100) takes over
+};
+
+vrrp VI_4 {
+	interface lan0;
+	virtual_router_id 51;                  # IPv4 and IPv6 VRIDs are separate
+	virtual_ipaddress { 192.0.2.1/24; };
+	track uplink weight -60;
+};
+
+vrrp_sync_group LAN { group VI_1 VI_4; };   # both change state together
+
+interface lan0 {
+	AdvSendAdvert on;
+	vrrp VI_1;                             # RAs follow VI_1: from fe80::1, only while Active
+	prefix 2001:db8:1:1::/64 {};
+};
+\`\`\`
+
+`;
+
+const VRRP_RULES = `* A virtual router has one address family, that of its \`virtual_ipaddress\` entries (IPv4 and IPv6
+  cannot be mixed, RFC 9568 5.2.9). The IPv4 and IPv6 virtual routers with one VRID are separate
+  (their virtual MACs differ: 00-00-5E-00-01-VRID and 00-00-5E-00-02-VRID, RFC 9568 7.3); within
+  one interface and family a VRID is used once.
+* For IPv6 the first virtual address must be the virtual router's link-local address (RFC 9568
+  5.2.9; receivers drop advertisements that break this). A /LEN after an address is optional: 64
+  for an IPv6 link-local, 128 for other IPv6, 32 for IPv4. Multicast, unspecified, loopback and
+  IPv4-mapped addresses, zone indices and duplicates are errors; the Count field allows 255.
+* Addresses may be written in any IPv6 form (\`::1\`-style too); seconds as \`N\` or \`N.N\`.
+* A file may hold \`vrrp\` blocks and no \`interface\` block at all: VRRP without Router
+  Advertisements. A file with neither is still rejected.
+* The condition kind \`vrrp NAME;\` (see *Conditions and policies*) must name a \`vrrp\` block of the
+  file; it is true while this router is that virtual router's Active.
+* keepalived statements firsthop does not support are errors that say what to use instead; \`state\`
+  and \`version 3\` are accepted and ignored with a \`W_VRRP_IGNORED\` warning, because VRRPv3 elects
+  the Active from priority alone (RFC 9568 6.4.1: a router starts as Backup unless its priority is
+  255), so a configured initial state could only disagree with the election. See the table at the
+  end of this section.
+`;
+
+const VRRP_TRACK = `
+**Tracking.** \`track NAME weight W;\` ties the priority to a condition (any kind: link, route,
+probe, manual, all/any/not, ...), the way keepalived's \`track_interface\` and \`track_script\` do:
+a negative weight is added while the condition is false, a positive one while it is true, and
+weight 0 (the default) puts the instance in fault, out of the election, while the condition is
+false. The result is kept within 1..254 (\`W_VRRP_PRIORITY_CLAMPED\` says when weights can leave that
+range). An address owner (priority 255) ignores its track lines (\`W_VRRP_TRACK_OWNER\`). A tracked
+condition counts as used (no \`W_CONDITION_UNUSED\`); one that depends on the instance's own
+\`vrrp\` condition is an error (\`E_VRRP_TRACK\`): its priority would follow its own election.
+`;
+
+const VRRP_GROUPS = `
+Every instance of a sync group changes state with the others (keepalived's \`vrrp_sync_group\`):
+typically the IPv4 and IPv6 virtual routers of one LAN, or a LAN and its uplink side. An instance
+belongs to at most one group; a group of one draws \`W_VRRP_SYNC_GROUP_SINGLE\`.
+`;
+
+const VRRP_INTERFACE = `
+### RAs that follow a virtual router
+
+\`vrrp NAME;\` inside an \`interface\` block makes that interface's RAs follow the IPv6 virtual
+router NAME: while this router is its Active they are sent from the virtual link-local address
+(the first \`virtual_ipaddress\`) through the virtual MAC, so hosts keep one default router across a
+failover; while it is Backup none are sent. NAME must be an IPv6 instance whose \`interface\` is
+this interface; an instance is followed by one interface block at most, and an interface follows
+one instance at most. With \`AdvSendAdvert off\` the statement changes nothing (\`W_VRRP_NO_ADVERT\`).
+`;
+
+const VRRP_VMAC = `
+### The virtual MAC interface (use_vmac)
+
+firsthop always gives a virtual router a macvlan interface carrying its virtual MAC; \`use_vmac\`
+only names it. Without a name (no \`use_vmac\`, or \`use_vmac;\`) it is
+
+    fhv<FAMILY>.<VRID>.<HASH>
+
+where HASH is the first 6 hex digits of the SHA-256 of the instance's \`interface\` name
+(\`printf %s lan0 | sha256sum | cut -c1-6\`): the IPv6 virtual router 51 on lan0 gets EXAMPLE. The
+name is at most 4 + 3 + 6 + 2 = 15 characters, so it always fits IFNAMSIZ whatever the interface
+name; family and VRID are written out, so it is unique per interface, family and VRID, and the
+hash keeps interfaces apart. A file where two instances would still get the same name, or where a
+\`use_vmac\` name is the name of an interface of the file, is rejected (\`E_VRRP_VMAC\`).
+`;
+
+const VRRP_KEEPALIVED_HEAD = `
+### keepalived keywords
+
+Every keyword keepalived 2.2 documents for \`vrrp_instance\` and \`vrrp_sync_group\`, and what
+firsthop does with it. A keyword marked *not supported* is an error (\`E_VRRP_UNSUPPORTED\`) whose
+message is the note. keepalived's \`vrrp_instance NAME { ... }\` block itself is written
+\`vrrp NAME { ... };\`, with a \`;\` after every statement; \`vrrp_script\` and \`global_defs\` blocks
+are not supported.
 `;
 
 const RADVD_QUIRKS = `

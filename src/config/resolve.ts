@@ -24,7 +24,7 @@ import { canonicalIPv6, parseIPv6 } from '../net/ipv6';
 import type { RouterPreference } from '../wire/types';
 import { checkReferences, POLICY_FIELDS, resolveConditions, type NameUse } from './conditions';
 import type { Token } from './lexer';
-import { blockName, type RawBlock, type RawConfig, type RawInterface, type RawOption, type RawPolicy } from './parse';
+import { blockName, type RawBlock, type RawConfig, type RawInterface, type RawOption, type RawPolicy, type RawVrrpTie } from './parse';
 import {
   DEFAULT_MAX_RTR_ADV_INTERVAL,
   IFNAMSIZ,
@@ -41,6 +41,7 @@ import {
   type DefaultContext,
   type DefaultValue,
 } from './schema';
+import { checkTies, checkTrackLoops, checkVrrpConditions, resolveVrrp, type VrrpTie } from './vrrp';
 import type {
   AbroConfig,
   Config,
@@ -73,7 +74,11 @@ export function resolve(raw: RawConfig): ResolveOutput {
   if (raw.extensionTok) {
     r.warn(raw.extensionTok, 'W_NOT_RADVD', 'conditions and policies (conditional RAs, RFC 8475) are a firsthop extension: radvd rejects this file');
   }
+  if (raw.vrrpTok) {
+    r.warn(raw.vrrpTok, 'W_NOT_RADVD', 'VRRP (vrrp and vrrp_sync_group blocks, vrrp NAME; in interfaces; RFC 9568) is a firsthop extension: radvd rejects this file');
+  }
   const conditions = resolveConditions(r, raw.conditions);
+  const vrrp = resolveVrrp(r, raw.vrrp, raw.vrrpSyncGroups);
   // Conditional RAs exist to put a change on the wire at once: with conditions, triggered RAs
   // may follow each other as closely as Mobile IPv6 allows (0.03 s, RFC 6275 7.5).
   r.conditional = raw.conditions.length > 0;
@@ -97,9 +102,13 @@ export function resolve(raw: RawConfig): ResolveOutput {
       }
     }
   }
-  checkReferences(r, conditions, r.policyUses);
+  checkTies(r, vrrp, r.vrrpTies, raw.interfaces.map((i, k) => ({ name: (interfaces[k] as InterfaceConfig).name, tok: i.nameTok })));
+  checkVrrpConditions(r, raw.conditions, conditions.conditions, vrrp);
+  checkTrackLoops(r, vrrp, conditions);
+  checkReferences(r, conditions, [...r.policyUses, ...vrrp.trackUses], raw.vrrp.length > 0 ? 'if policy or vrrp track' : 'if policy');
   if (r.errors.length > 0) return { errors: r.errors, warnings: r.warnings };
-  return { config: deepFreeze({ file: raw.file, conditions: conditions.conditions, interfaces }), errors: r.errors, warnings: r.warnings };
+  const config: Config = { file: raw.file, conditions: conditions.conditions, interfaces, vrrp: vrrp.instances, vrrpSyncGroups: vrrp.groups };
+  return { config: deepFreeze(config), errors: r.errors, warnings: r.warnings };
 }
 
 /** The options of one block (or of the interface itself), last one winning, as radvd does. */
@@ -150,6 +159,8 @@ class Resolver {
   conditional = false;
   /** Condition names used by `if` policies, checked once every condition is known. */
   readonly policyUses: NameUse[] = [];
+  /** Interfaces' `vrrp NAME;` statements, checked once every block is read. */
+  readonly vrrpTies: VrrpTie[] = [];
 
   constructor(private readonly file: string) {}
 
@@ -175,6 +186,7 @@ class Resolver {
   iface(raw: RawInterface): InterfaceConfig {
     const ifaceOptions: RawOption[] = [];
     const ifacePolicies: RawPolicy[] = [];
+    const ties: RawVrrpTie[] = [];
     const blocks: Array<{ block: RawBlock; maxAtBlock: number }> = [];
     let maxInEffect = DEFAULT_MAX_RTR_ADV_INTERVAL;
     for (const item of raw.items) {
@@ -183,6 +195,8 @@ class Resolver {
         if (item.spec.name === 'MaxRtrAdvInterval') maxInEffect = item.value as number;
       } else if (item.kind === 'if') {
         ifacePolicies.push(item);
+      } else if (item.kind === 'vrrp') {
+        ties.push(item);
       } else {
         blocks.push({ block: item, maxAtBlock: maxInEffect });
         if (item.spec.origin !== 'radvd-2.19') this.compat(item.keywordTok, `the ${item.spec.keyword} block`, item.spec.origin);
@@ -190,6 +204,9 @@ class Resolver {
     }
     const s = new Settings(this, ifaceOptions);
     const name = this.ifname(raw.nameTok, 'interface');
+    for (const tie of ties) {
+      this.vrrpTies.push({ iface: name, ifaceLine: raw.keywordTok.line, keywordTok: tie.keywordTok, nameTok: tie.nameTok, advSendAdvert: s.bool('interface', 'AdvSendAdvert', { maxAtBlock: DEFAULT_MAX_RTR_ADV_INTERVAL, max: DEFAULT_MAX_RTR_ADV_INTERVAL, advDefaultLifetime: 0 }) });
+    }
 
     const base: DefaultContext = { maxAtBlock: DEFAULT_MAX_RTR_ADV_INTERVAL, max: DEFAULT_MAX_RTR_ADV_INTERVAL, advDefaultLifetime: 0 };
     const max = s.num('interface', 'MaxRtrAdvInterval', base);
@@ -368,6 +385,7 @@ class Resolver {
 
     return {
       name,
+      ...(ties[0] ? { vrrp: ties[0].nameTok.text } : {}),
       policies,
       pos: this.pos(raw.keywordTok),
       ignoreIfMissing: s.bool('interface', 'IgnoreIfMissing', ctx),

@@ -125,8 +125,10 @@ test('probe conditions: defaults interval 1 s, timeout 1 s, loss 3, rise 1', () 
 test('manual, vrrp, all, any and not', () => {
   assert.deepEqual(spec('manual up;'), { kind: 'manual', initial: true });
   assert.deepEqual(spec('manual down;'), { kind: 'manual', initial: false });
-  assert.deepEqual(spec('vrrp VI_1;'), { kind: 'vrrp', instance: 'VI_1' });
-  assert.deepEqual(spec('vrrp "lan side";'), { kind: 'vrrp', instance: 'lan side' });
+  // A vrrp condition names a vrrp block of the file (config-vrrp.test.ts has the errors).
+  const vi1 = 'vrrp VI_1 { interface lan0; virtual_router_id 1; virtual_ipaddress { fe80::1; }; };\n';
+  assert.deepEqual(parse(vi1 + withCondition('vrrp VI_1;')).config.conditions?.[0]?.spec, { kind: 'vrrp', instance: 'VI_1' });
+  assert.deepEqual(parse(vi1 + withCondition('vrrp "VI_1";')).config.conditions?.[0]?.spec, { kind: 'vrrp', instance: 'VI_1' });
   const { config } = parse(
     'condition a { link wan0 up; };\ncondition b { link wan1 up; };\ncondition both { all a b; };\ncondition either { any a not b; };\ncondition neither { not either; };\n' +
       'interface eth0 {\n if both { AdvDefaultPreference high; };\n if neither { AdvDefaultPreference low; };\n};\n',

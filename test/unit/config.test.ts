@@ -261,7 +261,8 @@ const GOOD: Record<string, (c: Config) => void> = {
     assert.deepEqual([b.advPreferredLifetime, b.policies?.map((p) => [p.condition, p.whenTrue, p.whenFalse])], [14400, [[{ ref: 'isp-a-down' }, 604800, 0]]]);
     // Each branch sets a different field; the other side takes the block's own value.
     assert.deepEqual(only(i.routes).policies?.map((p) => [p.field, p.whenTrue, p.whenFalse]), [['AdvRoutePreference', 'high', 'medium'], ['AdvRouteLifetime', 900, 0]]);
-    assert.deepEqual(codes('conditional-border-routers.conf'), ['W_NOT_RADVD']);
+    assert.deepEqual(c.vrrp?.map((v) => [v.name, v.interface, v.vrid, v.family]), [['VI_LAN', 'eth0', 10, 6]]);
+    assert.deepEqual(codes('conditional-border-routers.conf'), ['W_NOT_RADVD', 'W_NOT_RADVD']);
   },
   'extension-words-as-names.conf': (c) => {
     // Words of the condition syntax are not keywords: radvd 2.19 reads this plain file too.
@@ -270,6 +271,64 @@ const GOOD: Record<string, (c: Config) => void> = {
     assert.deepEqual(c.conditions, []);
     assert.deepEqual(c.interfaces.map((i) => i.policies), [[], [], [], []]);
     assert.deepEqual(codes('extension-words-as-names.conf'), []);
+  },
+  'vrrp-ipv6-full.conf': (c) => {
+    // Every vrrp statement; no interface block: VRRP without RAs.
+    assert.deepEqual(c.interfaces, []);
+    assert.deepEqual(c.vrrp, [
+      {
+        name: 'VI_1', interface: 'lan0', vrid: 51, family: 6, priority: 150, advertIntervalCs: 10,
+        addresses: [{ address: 'fe80::1', prefixLength: 64 }, { address: '2001:db8:1:1::1', prefixLength: 64 }, { address: '2001:db8:1:2::1', prefixLength: 128 }],
+        preempt: false, preemptDelayMs: 30_000, acceptMode: true,
+        tracks: [
+          { condition: 'uplink', weight: -50, pos: { file: 'vrrp-ipv6-full.conf', line: 19, column: 2 } },
+          { condition: 'spare-uplink', weight: 20, pos: { file: 'vrrp-ipv6-full.conf', line: 20, column: 2 } },
+        ],
+        garpRepeat: 3, garpIntervalMs: 250, vmacName: 'vrrp6-51', pos: { file: 'vrrp-ipv6-full.conf', line: 6, column: 1 },
+      },
+    ]);
+    assert.deepEqual(c.vrrpSyncGroups, []);
+    assert.deepEqual(codes('vrrp-ipv6-full.conf'), ['W_NOT_RADVD', 'W_NOT_RADVD'], 'tracked conditions count as used');
+  },
+  'vrrp-ipv4.conf': (c) => {
+    const v = only(c.vrrp ?? []);
+    assert.deepEqual(
+      [v.family, v.vrid, v.priority, v.advertIntervalCs, v.addresses, v.preempt, v.acceptMode, v.garpRepeat, v.garpIntervalMs, v.vmacName],
+      [4, 7, 90, 200, [{ address: '192.0.2.1', prefixLength: 24 }, { address: '198.51.100.1', prefixLength: 32 }], false, false, 1, 0, 'fhv4.7.8306f8'],
+    );
+    assert.equal(iface(c, 'lan0').vrrp, undefined, 'RAs do not follow an instance unless told to');
+    assert.deepEqual(codes('vrrp-ipv4.conf'), ['W_NOT_RADVD', 'W_VRRP_IGNORED', 'W_VRRP_IGNORED']);
+  },
+  'vrrp-sync-group.conf': (c) => {
+    assert.deepEqual(c.vrrp?.map((v) => [v.name, v.interface, v.family, v.vrid, v.vmacName, v.syncGroup]), [
+      ['VI_6', 'lan0', 6, 20, 'fhv6.20.8306f8', 'LAN'],
+      ['VI_4', 'lan0', 4, 20, 'fhv4.20.8306f8', 'LAN'],
+      ['VI_GUEST', 'lan0.30', 6, 30, 'fhv6.30.d404e1', 'GUEST'],
+    ]);
+    assert.deepEqual(c.vrrpSyncGroups, [
+      { name: 'LAN', members: ['VI_6', 'VI_4'], pos: { file: 'vrrp-sync-group.conf', line: 21, column: 1 } },
+      { name: 'GUEST', members: ['VI_GUEST'], pos: { file: 'vrrp-sync-group.conf', line: 26, column: 1 } },
+    ]);
+    assert.deepEqual(codes('vrrp-sync-group.conf'), ['W_NOT_RADVD', 'W_VRRP_SYNC_GROUP_SINGLE']);
+  },
+  'vrrp-interface.conf': (c) => {
+    assert.deepEqual(c.interfaces.map((i) => [i.name, i.vrrp]), [['lan0', 'VI_1'], ['lan1', undefined]]);
+    const v = only(c.vrrp ?? []);
+    assert.deepEqual([v.priority, v.tracks, v.addresses[0]], [255, [], { address: 'fe80::1', prefixLength: 64 }]);
+    assert.deepEqual(codes('vrrp-interface.conf'), ['W_NOT_RADVD']);
+  },
+  'vrrp-rfc8475-3.2.2.conf': (c) => {
+    // RFC 8475 3.2.2 with VRRP: mastership drives the prefixes, the uplink drives mastership.
+    assert.deepEqual(c.conditions?.map((x) => [x.name, x.spec]), [
+      ['isp-a', { kind: 'link', interface: 'wan0', state: 'up' }],
+      ['r1-active', { kind: 'vrrp', instance: 'VI_LAN' }],
+    ]);
+    const v = only(c.vrrp ?? []);
+    assert.deepEqual([v.name, v.priority, v.advertIntervalCs, v.tracks.map((t) => [t.condition, t.weight])], ['VI_LAN', 150, 50, [['isp-a', -100]]]);
+    const i = iface(c, 'lan0');
+    assert.equal(i.vrrp, 'VI_LAN');
+    assert.deepEqual(i.prefixes.map((p) => p.policies?.map((x) => [x.condition, x.whenTrue, x.whenFalse])), [[[{ ref: 'r1-active' }, 604800, 0]], [[{ ref: 'r1-active' }, 0, 604800]]]);
+    assert.deepEqual(codes('vrrp-rfc8475-3.2.2.conf'), ['W_NOT_RADVD', 'W_NOT_RADVD']);
   },
   'firsthop-prefix-pd.conf': (c) => {
     const p = only(iface(c, 'eth0').prefixes);
