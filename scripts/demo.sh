@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Quick start, first command: install and build, then run the S1 demo on a namespace lab.
+# Quick start, first command: install and build, then run the S1 and S7 demos on a namespace lab.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh >/tmp/firsthop-setup.log 2>&1 || { cat /tmp/firsthop-setup.log; exit 1; }

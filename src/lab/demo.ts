@@ -1,5 +1,5 @@
 /**
- * `firsthop demo`: scenario S1 (two buildings joined by a private link) on a lab of network
+ * `firsthop demo`: scenario S1, then S7 (VRRPv3 failover, runS7Demo below) (two buildings joined by a private link) on a lab of network
  * namespaces. A default router and a private-link router (a RIO for building 2's prefix,
  * router lifetime 0) advertise on building 1's LAN; the host is a Linux kernel in its own
  * namespace. The demo prints what the host learned; cuts the private link (carrier lost) to show
@@ -8,6 +8,16 @@
  */
 import { Lab, addresses, prepareHost, prepareRouter, routes, waitFor, type RouteEntry } from './netns';
 import { FIRSTHOP_MAIN, startFirsthop } from './firsthop';
+import { S7, s7Config, s7Lab } from './vrrp';
+
+/** The largest gap between consecutive replies of `ping -D` output, in ms (and the reply count). */
+export function pingOutage(output: string): { readonly gapMs: number; readonly replies: number } {
+  const times: number[] = [];
+  for (const m of output.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from/gm)) times.push(Number(m[1]) * 1000);
+  let gapMs = 0;
+  for (let i = 1; i < times.length; i++) gapMs = Math.max(gapMs, (times[i] ?? 0) - (times[i - 1] ?? 0));
+  return { gapMs, replies: times.length };
+}
 
 const GW_CONF = `# Building 1 default router
 interface lan0 {
@@ -119,6 +129,59 @@ export async function runDemo(): Promise<number> {
     await waitFor(async () => ((await hasRoute()) ? undefined : true), { timeoutMs: 5000, intervalMs: 5 });
     process.stdout.write(`  the host dropped 2001:db8:2::/48 after ${Date.now() - t0} ms.\n`);
     await showHost(lab, 'What the host kernel has now:');
+    process.stdout.write('\nRemoving the lab.\n');
+  } catch (e) {
+    process.stderr.write(`demo failed: ${(e as Error).message}\n`);
+    return 1;
+  } finally {
+    await lab.destroy();
+  }
+  return runS7Demo();
+}
+
+/**
+ * Scenario S7: two routers, one virtual router (VRRPv3). The host's default route is the
+ * virtual link-local; the Active dies; the Backup takes over and the host's pings barely notice.
+ */
+async function runS7Demo(): Promise<number> {
+  const lab = Lab.create('fhdemo');
+  try {
+    process.stdout.write('\n=== S7: first-hop redundancy with VRRPv3 (examples/s7-vrrp-r1.conf, -r2.conf)\n');
+    process.stdout.write('Building the S7 lab: a LAN with r1 (priority 150), r2 (priority 100) and a host; a server behind both routers.\n');
+    await s7Lab(lab);
+    const r1 = await startFirsthop(lab, 'r1', s7Config({ priority: 150 }), { debug: 0 });
+    const r2 = await startFirsthop(lab, 'r2', s7Config({ priority: 100 }), { debug: 0 });
+    await r1.waitLog(/vrrp lan: backup -> active/, 5000);
+    await waitFor(async () => ((await routes(lab, 'host')).some((r) => r.dst === 'default') ? true : undefined), { timeoutMs: 10_000, intervalMs: 50 });
+    await lab.exec('host', ['ping', '-6', '-c', '1', '-W', '1', S7.server6]);
+    const def = (await routes(lab, 'host')).filter((r) => r.dst === 'default');
+    const neigh = (await lab.exec('host', ['ip', '-6', 'neigh', 'show', S7.virtualLinkLocal])).stdout.trim();
+    process.stdout.write(`\nThe host's default route(s):\n${def.map((r) => describeRoute(r)).join('\n')}\n  neighbour: ${neigh}\n`);
+    process.stdout.write('  (only the Active, r1, sends RAs, from fe80::1 with the virtual MAC 00:00:5e:00:02:33)\n');
+
+    process.stdout.write(`\nThe host pings ${S7.server6} every 10 ms; r1 is killed (SIGKILL) and its links go down, as when it loses power.\n`);
+    const ping = lab.exec('host', ['ping', '-6', '-D', '-i', '0.01', '-w', '3', S7.server6], { timeoutMs: 10_000 });
+    await new Promise((r) => setTimeout(r, 1000));
+    r1.child.kill('SIGKILL');
+    await lab.linkDown('r1', 'lan0');
+    await lab.linkDown('r1', 'up0');
+    const out = await ping;
+    const { gapMs, replies } = pingOutage(out.stdout);
+    await r2.waitLog(/vrrp lan: backup -> active/, 5000);
+    const line = r2.log().split('\n').find((l) => /vrrp lan: backup -> active/.test(l)) ?? '';
+    process.stdout.write(`  r2: ${line.replace(/^\S+ firsthop\[\d+\]: \w+: /, '')}\n`);
+    process.stdout.write(`  the host's longest gap between ping replies: ${gapMs.toFixed(0)} ms (${replies} replies in 3 s); Active_Down_Interval is 361 ms.\n`);
+    const after = (await routes(lab, 'host')).filter((r) => r.dst === 'default');
+    process.stdout.write(`  the host's default route is unchanged:\n${after.map((r) => describeRoute(r)).join('\n')}\n`);
+    const status = await lab.exec('r2', [process.execPath, FIRSTHOP_MAIN, 'status', '-s', r2.controlPath]);
+    process.stdout.write('\nfirsthop status on r2:\n');
+    let inVrrp = false;
+    for (const l of status.stdout.split('\n')) {
+      if (l.startsWith('virtual routers')) inVrrp = true;
+      else if (l.trim() === '') inVrrp = false;
+      if (inVrrp) process.stdout.write(`  ${l}\n`);
+    }
+    await r2.stop();
     process.stdout.write('\nRemoving the lab.\n');
     return 0;
   } catch (e) {
