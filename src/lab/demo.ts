@@ -1,6 +1,6 @@
 /**
- * `firsthop demo`: scenario S1, then S7 (VRRPv3 failover, runS7Demo below) (two buildings joined by a private link) on a lab of network
- * namespaces. A default router and a private-link router (a RIO for building 2's prefix,
+ * `firsthop demo`: scenario S1 (two buildings joined by a private link) on a lab of network
+ * namespaces, then S7 (a VRRPv3 pair failing over, runS7Demo below). A default router and a private-link router (a RIO for building 2's prefix,
  * router lifetime 0) advertise on building 1's LAN; the host is a Linux kernel in its own
  * namespace. The demo prints what the host learned; cuts the private link (carrier lost) to show
  * the route withdrawn at once by a condition, and `firsthop status` explaining it; restores the
