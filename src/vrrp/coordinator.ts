@@ -36,6 +36,9 @@ export interface VrrpStatus {
   readonly dropped: Readonly<Record<string, number>>;
 }
 
+/** The start of firsthop's default macvlan names (src/config/vrrp.ts). */
+export const VMAC_PREFIX = 'fhv';
+
 /** At most this many drop log lines per minute, whatever the sources (a flood must not fill the log). */
 const DROP_LOG_PER_MINUTE = 10;
 
@@ -80,8 +83,28 @@ export class VrrpCoordinator {
       off6();
       off4?.();
     };
+    await this.removeLeftovers(instances);
     for (const cfg of instances) await this.add(cfg);
     this.updateTracking();
+  }
+
+  /**
+   * Macvlans that an earlier run created under a name no longer configured (a killed run after
+   * a config change): firsthop's default names start with `fhv`; only those on interfaces this
+   * config uses are touched, so another firsthop on other interfaces keeps its own.
+   */
+  private async removeLeftovers(instances: readonly VrrpInstanceConfig[]): Promise<void> {
+    const names = new Set(instances.map((i) => i.vmacName));
+    const parents = new Set(instances.map((i) => this.deps.net.linkByName(i.interface)?.ifindex).filter((x) => x !== undefined));
+    for (const l of this.deps.net.links?.() ?? []) {
+      if (l.kind !== 'macvlan' || !l.name.startsWith(VMAC_PREFIX) || names.has(l.name) || l.parentIfindex === undefined || !parents.has(l.parentIfindex)) continue;
+      this.deps.log.info(`vrrp: removing ${l.name} (ifindex ${l.ifindex}), a macvlan left by an earlier run`);
+      try {
+        await this.deps.ops.deleteLink(l.ifindex);
+      } catch (e) {
+        this.deps.log.warn(`vrrp: cannot remove ${l.name}: ${(e as Error).message}`);
+      }
+    }
   }
 
   private socketFor(family: VrrpFamily): RawIpSocket {

@@ -43,6 +43,7 @@ export interface VrrpLinkOps {
 
 /** What the router reads of the kernel's state (NetState implements it). */
 export interface VrrpNetView {
+  links?(): readonly LinkInfo[];
   linkByName(name: string): LinkInfo | undefined;
   link(ifindex: number): LinkInfo | undefined;
   addresses(ifindex?: number): readonly AddressInfo[];
