@@ -52,7 +52,7 @@ export interface VrrpInstanceConfig {
   readonly garpRepeat: number;
   /** Gap between those repeats (keepalived `garp_interval` / `garp_master_refresh` flavour), default 100 ms. */
   readonly garpIntervalMs: number;
-  /** Name of the macvlan carrying the virtual MAC (keepalived `use_vmac NAME`); default `vrrp<4|6>.<VRID>` … see config. */
+  /** Name of the macvlan carrying the virtual MAC (keepalived `use_vmac NAME`); default `fhv<4|6>.<VRID>.<hash of the interface name>` (defaultVmacName in src/config/vrrp-tables.ts). */
   readonly vmacName: string;
   /** The sync group this instance belongs to, if any. */
   readonly syncGroup?: string;
