@@ -184,9 +184,10 @@ changes the router's own timers but not those block defaults. firsthop reproduce
 any prefix has \`AdvRouterAddr on\`, the minimums drop to 0.07 s (MaxRtrAdvInterval), 0.03 s
 (MinRtrAdvInterval) and 0.03 s (MinDelayBetweenRAs).
 
-**Fast triggered RAs with conditions.** In a file that declares conditions (the firsthop
-extension below), \`MinDelayBetweenRAs\` may also go down to 0.03 s without any Mobile IPv6
-option, so a condition change reaches hosts at once even right after another RA.
+**Fast triggered RAs with conditions or VRRP.** In a file that declares conditions or virtual
+routers (the firsthop extensions below), \`MinDelayBetweenRAs\` may also go down to 0.03 s
+without any Mobile IPv6 option, so a condition change, or a new Active, reaches hosts at once
+even right after another RA.
 
 Note that with the default \`MinRtrAdvInterval\` (0.33 × Max), any \`MaxRtrAdvInterval\` below about
 9.1 s is rejected outside Mobile IPv6, because the derived minimum falls under 3 s.

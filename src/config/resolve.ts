@@ -79,9 +79,10 @@ export function resolve(raw: RawConfig): ResolveOutput {
   }
   const conditions = resolveConditions(r, raw.conditions);
   const vrrp = resolveVrrp(r, raw.vrrp, raw.vrrpSyncGroups);
-  // Conditional RAs exist to put a change on the wire at once: with conditions, triggered RAs
+  // Conditional RAs exist to put a change on the wire at once: with conditions (or VRRP, whose
+  // new Active must be heard at once), triggered RAs
   // may follow each other as closely as Mobile IPv6 allows (0.03 s, RFC 6275 7.5).
-  r.conditional = raw.conditions.length > 0;
+  r.conditional = raw.conditions.length > 0 || raw.vrrp.length > 0;
   const interfaces: InterfaceConfig[] = [];
   const seen: Array<{ name: string; line: number }> = [];
   for (const iface of raw.interfaces) {
@@ -244,7 +245,7 @@ class Resolver {
     const minDelay = s.num('interface', 'MinDelayBetweenRAs', ctx);
     const minDelayLower = mipv6 || this.conditional ? 0.03 : 3;
     if (minDelay < minDelayLower) {
-      const note = mipNote !== '' ? mipNote : this.conditional ? ' (the minimum with conditions)' : ' (0.03 with conditions or Mobile IPv6 options)';
+      const note = mipNote !== '' ? mipNote : this.conditional ? ' (the minimum with conditions or VRRP)' : ' (0.03 with conditions, VRRP or Mobile IPv6 options)';
       this.error(s.opt('MinDelayBetweenRAs')?.valueTok ?? raw.nameTok, 'E_MIN_DELAY', `MinDelayBetweenRAs ${fmt(minDelay)} must be at least ${fmt(minDelayLower)}${note}`);
     }
 

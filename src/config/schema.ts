@@ -92,7 +92,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   opt('AdvRASolicitedUnicast', 'interface', 'switch', on, 'on', 'on|off', 'RFC 7772 5.1', 'Answer Router Solicitations with unicast RAs.'),
   opt('MaxRtrAdvInterval', 'interface', 'seconds', constant(DEFAULT_MAX_RTR_ADV_INTERVAL), '600', '4..1800 (0.07..1800 with Mobile IPv6)', 'RFC 4861 6.2.1', 'Longest time between unsolicited multicast RAs, in seconds.'),
   opt('MinRtrAdvInterval', 'interface', 'seconds', (c) => 0.33 * c.max, '0.33 * MaxRtrAdvInterval', '3..0.75 * MaxRtrAdvInterval (0.03.. with Mobile IPv6)', 'RFC 4861 6.2.1', 'Shortest time between unsolicited multicast RAs, in seconds.'),
-  opt('MinDelayBetweenRAs', 'interface', 'seconds', constant(3), '3', '>= 3 (>= 0.03 with Mobile IPv6 options or conditions)', 'RFC 4861 10 (MIN_DELAY_BETWEEN_RAS), RFC 6275 7.5', 'Shortest time between two multicast RAs (solicited ones included), in seconds.'),
+  opt('MinDelayBetweenRAs', 'interface', 'seconds', constant(3), '3', '>= 3 (>= 0.03 with Mobile IPv6 options, conditions or VRRP)', 'RFC 4861 10 (MIN_DELAY_BETWEEN_RAS), RFC 6275 7.5', 'Shortest time between two multicast RAs (solicited ones included), in seconds.'),
   opt('AdvManagedFlag', 'interface', 'switch', off, 'off', 'on|off', 'RFC 4861 4.2 (M flag)', 'Addresses are available via DHCPv6.'),
   opt('AdvOtherConfigFlag', 'interface', 'switch', off, 'off', 'on|off', 'RFC 4861 4.2 (O flag)', 'Other configuration (DNS etc.) is available via DHCPv6.'),
   opt('AdvLinkMTU', 'interface', 'uint', constant(0), '0 (no MTU option)', '0 or 1280..interface MTU', 'RFC 4861 4.6.4', 'MTU advertised in the MTU option; 0 sends none.'),
