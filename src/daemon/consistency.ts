@@ -39,3 +39,56 @@ export function checkConsistency(ours: RouterAdvertisement, theirs: RouterAdvert
   }
   return out;
 }
+
+/** One comparable item of an RA: its identity (e.g. 'prefix 2001:db8::/64') and its value. */
+function items(ra: RouterAdvertisement): Map<string, string> {
+  const m = new Map<string, string>();
+  m.set('router lifetime', String(ra.routerLifetime));
+  m.set('router preference', ra.preference);
+  m.set('Cur Hop Limit', String(ra.curHopLimit));
+  m.set('M flag', String(ra.managed));
+  m.set('O flag', String(ra.other));
+  m.set('Reachable Time', String(ra.reachableTime));
+  m.set('Retrans Timer', String(ra.retransTimer));
+  for (const o of ra.options) {
+    switch (o.type) {
+      case 'sourceLinkLayer':
+        break; // the virtual MAC on both, or it is not the virtual router's RA
+      case 'prefixInformation':
+        m.set(`prefix ${o.prefix}/${o.prefixLength}`, `valid ${o.validLifetime} preferred ${o.preferredLifetime}${o.onLink ? ' L' : ''}${o.autonomous ? ' A' : ''}${o.routerAddress ? ' R' : ''}${o.dhcpv6Pd ? ' P' : ''}`);
+        break;
+      case 'routeInformation':
+        m.set(`route ${o.prefix}/${o.prefixLength}`, `lifetime ${o.lifetime} preference ${o.preference}`);
+        break;
+      case 'rdnss':
+        m.set(`RDNSS ${o.servers.join(' ')}`, `lifetime ${o.lifetime}`);
+        break;
+      case 'dnssl':
+        m.set(`DNSSL ${o.domains.join(' ')}`, `lifetime ${o.lifetime}`);
+        break;
+      case 'mtu':
+        m.set('MTU', String(o.mtu));
+        break;
+      default:
+        m.set(`option ${o.type}`, JSON.stringify(o, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)));
+    }
+  }
+  return m;
+}
+
+/**
+ * RFC 9568 8.2.3: the routers of one virtual router must send the same RA (hosts keep what the
+ * last Active said, so any difference changes what they are told at a failover). Compares
+ * everything but the source link-layer option: header fields and every option, present or not.
+ */
+export function compareVirtualRouterRas(ours: RouterAdvertisement, theirs: RouterAdvertisement): Inconsistency[] {
+  const a = items(ours);
+  const b = items(theirs);
+  const out: Inconsistency[] = [];
+  for (const [k, v] of a) {
+    const w = b.get(k);
+    if (w !== v) out.push({ field: k, ours: v, theirs: w ?? 'absent' });
+  }
+  for (const [k, w] of b) if (!a.has(k)) out.push({ field: k, ours: 'absent', theirs: w });
+  return out;
+}

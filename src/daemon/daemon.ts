@@ -15,7 +15,7 @@ import { systemClock } from '../iface/clock';
 import type { Logger } from './log';
 import { validateReceived, DropCounters } from '../wire';
 import { ICMP6, type RouterAdvertisement } from '../wire/types';
-import { checkConsistency } from './consistency';
+import { checkConsistency, compareVirtualRouterRas } from './consistency';
 import { ControlError } from '../control/server';
 import type { Reason } from '../ra/build';
 import { ConditionEngine, ConditionError } from '../conditions/engine';
@@ -461,7 +461,10 @@ export class Daemon {
   private checkRa(rt: InterfaceRuntime, source: string, ra: RouterAdvertisement): void {
     const ours = rt.build(false);
     if (ours === undefined) return;
-    const issues = checkConsistency(ours.ra, ra);
+    const vr = rt.config.vrrp !== undefined ? this.vrrp?.router(rt.config.vrrp) : undefined;
+    const peer = vr !== undefined && source === vr.virtualLinkLocal;
+    // From the other router of our virtual router: the whole RA must match (RFC 9568 8.2.3).
+    const issues = peer ? compareVirtualRouterRas(ours.ra, ra) : checkConsistency(ours.ra, ra);
     if (issues.length === 0) return;
     this.counters.raInconsistent++;
     const now = this.clock.now();
@@ -470,11 +473,10 @@ export class Daemon {
       const last = this.reported.get(key);
       if (last !== undefined && now - last < 60_000) continue;
       this.reported.set(key, now);
-      const vr = rt.config.vrrp !== undefined ? this.vrrp?.router(rt.config.vrrp) : undefined;
-      if (vr !== undefined && source === vr.virtualLinkLocal) {
+      if (peer) {
         // The other router of our virtual router: hosts keep the RA they last heard, so a
         // failover would change what they are told.
-        this.opts.log.warn(`${rt.name}: vrrp ${vr.name}: the Active's RA differs from the one this router sends when Active (RFC 9568 8.2.3: both must advertise the same options): ${issue.field}: ours ${issue.ours}, the Active's ${issue.theirs}`);
+        this.opts.log.warn(`${rt.name}: vrrp ${rt.config.vrrp}: the Active's RA differs from the one this router sends when Active (RFC 9568 8.2.3: both must advertise the same options): ${issue.field}: ours ${issue.ours}, the Active's ${issue.theirs}`);
       } else {
         this.opts.log.warn(`${rt.name}: RA from ${source} is inconsistent with ours (RFC 4861 6.2.7): ${issue.field}: ours ${issue.ours}, theirs ${issue.theirs}`);
       }

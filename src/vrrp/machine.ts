@@ -6,8 +6,10 @@
  * VrrpRouter (src/vrrp/router.ts) binds this to the system.
  *
  * Deliberate additions to the RFC, each an operator's expectation from keepalived:
- *  - preempt delay: a Backup that outranks the Active preempts only after it has seen that
- *    lower-priority Active for `preemptDelayMs` (after a reboot, the routing table fills first);
+ *  - preempt delay: a router preempts a lower-priority Active only `preemptDelayMs` after it
+ *    started, or after its own priority last rose (a tracked uplink came back): its routes
+ *    settle first. A Backup that has been stable for longer preempts at once when the
+ *    Active's priority falls (the Active lost its uplink: waiting would only prolong the outage);
  *  - fault: a tracked condition of weight 0 that is false takes the router out of the election
  *    (the RFC's Shutdown event) until it is true again (Startup);
  *  - sync-group orders (forceActive / forceBackup) so several virtual routers move together.
@@ -82,8 +84,8 @@ export class VrrpMachine {
   private downDueAt: number | undefined;
   /** The primary address of this router on the interface (the advertisements' source). */
   private primary: string | undefined;
-  /** When a lower-priority Active was first seen in this Backup period, since the last equal- or higher-priority one (preempt delay). */
-  private lowerSeenAt: number | undefined;
+  /** Before this time a lower-priority Active is not preempted: startup or our priority's last rise, plus the preempt delay. */
+  private holdUntil = -Infinity;
   /** Whether the router takes part in the election (startup called, no shutdown / fault since). */
   private running = false;
   private lastTransition: Transition | undefined;
@@ -150,6 +152,7 @@ export class VrrpMachine {
   startup(reason = 'startup'): void {
     if (this.running) return;
     this.running = true;
+    this.holdUntil = this.deps.clock.now() + this.cfg.preemptDelayMs;
     if (this.st !== 'initialize') return;
     if (this.isOwner) {
       this.toActive(`${reason}: address owner (priority 255)`);
@@ -183,6 +186,9 @@ export class VrrpMachine {
   setPriority(priority: number, reason: string): void {
     const p = this.isOwner ? PRIORITY_OWNER : Math.min(254, Math.max(1, Math.round(priority)));
     if (p === this.effective) return;
+    // Our priority rises (a tracked condition recovered): take the LAN back only after the
+    // preempt delay, as after a start.
+    if (p > this.effective) this.holdUntil = this.deps.clock.now() + this.cfg.preemptDelayMs;
     this.effective = p;
     if (this.st === 'active') {
       this.send(this.effective);
@@ -209,9 +215,7 @@ export class VrrpMachine {
           return 'stop';
         }
         const outranked = adv.priority >= this.effective;
-        // An equal- or higher-priority Active ends a lower one's run: the preempt delay restarts.
-        if (outranked) this.lowerSeenAt = undefined;
-        if (!this.cfg.preempt || outranked || this.preemptHeld(now, outranked)) {
+        if (!this.cfg.preempt || outranked || now < this.holdUntil) {
           this.activeAdverIntervalCs = adv.maxAdvertIntervalCs;
           this.activeSeen = { address: source, priority: adv.priority, intervalCs: adv.maxAdvertIntervalCs, at: now };
           this.armDownTimer(this.activeDownIntervalMs);
@@ -267,14 +271,7 @@ export class VrrpMachine {
     this.cancelDownTimer();
   }
 
-  private preemptHeld(now: number, outranked: boolean): boolean {
-    if (outranked || this.cfg.preemptDelayMs <= 0) return false;
-    this.lowerSeenAt ??= now;
-    return now - this.lowerSeenAt < this.cfg.preemptDelayMs;
-  }
-
   private toActive(reason: string): void {
-    this.lowerSeenAt = undefined;
     this.deps.enterActive();
     // RFC 9568 6.4.1 / 6.4.2: the advertisement first, then the NAs / gratuitous ARPs.
     this.send(this.effective);
@@ -285,7 +282,6 @@ export class VrrpMachine {
   }
 
   private toBackup(reason: string): void {
-    this.lowerSeenAt = undefined;
     this.armDownTimer(this.activeDownIntervalMs);
     this.move('backup', reason);
   }

@@ -17,7 +17,7 @@ import { formatMac } from '../../src/net/ipv6';
 import type { RouterAdvertisement } from '../../src/wire/types';
 import { decodeAdvertisement } from '../../src/vrrp/codec';
 
-function conf(priority: number): string {
+function conf(priority: number, routerLifetime = 1800): string {
   return `condition uplink { manual up; };
 
 vrrp lan {
@@ -34,7 +34,7 @@ interface lan0 {
     vrrp lan;
     MinRtrAdvInterval 3;
     MaxRtrAdvInterval 10;
-    AdvDefaultLifetime 1800;
+    AdvDefaultLifetime ${routerLifetime};
     prefix 2001:db8:1:1::/64 { };
 };
 `;
@@ -48,11 +48,11 @@ interface Router {
   readonly sysctls: string[];
 }
 
-async function pair(dir: string) {
+async function pair(dir: string, r2RouterLifetime = 1800) {
   const lan = new MemoryLink('lan');
-  const mk = async (name: string, priority: number, ll: string, mac: string): Promise<Router> => {
+  const mk = async (name: string, priority: number, ll: string, mac: string, lifetime = 1800): Promise<Router> => {
     const file = join(dir, `${name}.conf`);
-    writeFileSync(file, conf(priority));
+    writeFileSync(file, conf(priority, lifetime));
     const backend = new MemoryBackend(name);
     const link = backend.kernel.addLink({ name: 'lan0', mac, mtu: 1500 });
     backend.kernel.addAddress({ ifindex: link.ifindex, address: ll });
@@ -66,7 +66,7 @@ async function pair(dir: string) {
     return { backend, daemon, clock, log, sysctls };
   };
   const r1 = await mk('r1', 150, 'fe80::a', '02:00:00:00:00:0a');
-  const r2 = await mk('r2', 100, 'fe80::b', '02:00:00:00:00:0b');
+  const r2 = await mk('r2', 100, 'fe80::b', '02:00:00:00:00:0b', r2RouterLifetime);
   /** Move both clocks `ms` in 10 ms steps, letting every delivery land between steps. */
   const step = async (ms: number): Promise<void> => {
     for (let t = 0; t < ms; t += 10) {
@@ -256,6 +256,24 @@ vrrp_sync_group both {
   } finally {
     r3.daemon.stop(false);
     r4.daemon.stop(false);
+    await settle();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the Backup warns, once, when the Active advertises other RA values than it would (RFC 9568 8.2.3)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fh-vrrp-'));
+  const p = await pair(dir, 1200);
+  try {
+    await p.step(20_000);
+    assert.equal(p.r2.daemon.status().vrrp?.routers[0]?.state, 'backup');
+    const lines = p.r2.log.lines.filter((l) => l.includes('RFC 9568 8.2.3'));
+    assert.equal(lines.length, 1, `one warning per field within a minute: ${lines.join('; ')}`);
+    assert.match(lines[0] ?? '', /lan0: vrrp lan: the Active's RA differs .*: router lifetime: ours 1200, the Active's 1800/);
+    assert.equal(p.r1.log.lines.filter((l) => l.includes('8.2.3')).length, 0, 'the Active hears no RA from the Backup');
+  } finally {
+    p.r1.daemon.stop(false);
+    p.r2.daemon.stop(false);
     await settle();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -322,7 +322,7 @@ describe('Backup', () => {
     assert.equal(r.m.state, 'active');
   });
 
-  it('preempt delay 5000 ms: a lower-priority Active seen continuously is preempted only after the delay, plus Active_Down_Interval', () => {
+  it('preempt delay 5000 ms after startup: a lower-priority Active is held until the delay has passed, then preempted after Active_Down_Interval', () => {
     const r = backup({ preemptDelayMs: 5000 });
     const outcomes: string[] = [];
     for (let at = 1000; at <= 30_000 && r.m.state === 'backup'; at += 1000) {
@@ -330,34 +330,42 @@ describe('Backup', () => {
       if (r.m.state !== 'backup') break;
       outcomes.push(`${at}:${r.m.receive(r.adv(50), LOWER)}`);
     }
-    // First seen at 1000: held (and accepted, timer reset) while less than 5000 ms have passed, then discarded.
-    assert.deepEqual(outcomes.slice(0, 6), ['1000:preempt_delay', '2000:preempt_delay', '3000:preempt_delay', '4000:preempt_delay', '5000:preempt_delay', '6000:discarded']);
+    // Started at 0: held (and accepted, timer reset) before 5000, discarded from then on.
+    assert.deepEqual(outcomes.slice(0, 5), ['1000:preempt_delay', '2000:preempt_delay', '3000:preempt_delay', '4000:preempt_delay', '5000:discarded']);
     const took = r.transitions.find((tr) => tr.to === 'active');
     assert.ok(took);
-    assert.equal(took.at - r.t0, 5000 + 3609.375, 'the last held advertisement (5000) + Active_Down_Interval');
-    assert.ok(took.at - r.t0 >= 1000 + 5000, 'not before the delay has passed since it was first seen');
+    assert.equal(took.at - r.t0, 4000 + 3609.375, 'the last held advertisement (4000) + Active_Down_Interval');
     assert.match(took.reason, /preempting/);
   });
 
-  it('preempt delay restarts after an equal- or higher-priority Active was heard', () => {
-    for (const interrupting of [100, 200]) {
-      const r = backup({ preemptDelayMs: 5000 });
-      for (const at of [1000, 2000, 3000, 4000]) {
-        r.at(at);
-        assert.equal(r.m.receive(r.adv(50), LOWER), 'preempt_delay');
-      }
-      r.at(4500);
-      assert.equal(r.m.receive(r.adv(interrupting), HIGHER), 'accepted');
-      // The lower-priority Active again, from 5000: a new delay counts from here.
-      const outcomes: string[] = [];
-      for (let at = 5000; at <= 30_000; at += 1000) {
-        r.at(at);
-        if (r.m.state !== 'backup') break;
-        outcomes.push(`${at}:${r.m.receive(r.adv(50), LOWER)}`);
-      }
-      assert.deepEqual(outcomes.slice(0, 6), ['5000:preempt_delay', '6000:preempt_delay', '7000:preempt_delay', '8000:preempt_delay', '9000:preempt_delay', '10000:discarded'], `interrupted by priority ${interrupting}`);
-      assert.equal(r.transitions.find((tr) => tr.to === 'active')!.at - r.t0, 9000 + 3609.375);
+  it('preempt delay: a Backup up for longer than the delay preempts at once when the Active falls below it (the Active lost its uplink)', () => {
+    const r = backup({ preemptDelayMs: 5000 });
+    for (const at of [1000, 2000, 3000, 4000, 5000, 6000, 7000]) {
+      r.at(at);
+      assert.equal(r.m.receive(r.adv(150), HIGHER), 'accepted');
     }
+    r.at(8000);
+    assert.equal(r.m.receive(r.adv(90), HIGHER), 'discarded', 'no delay: this router has been stable for 8 s');
+    r.at(7000 + 3609.375);
+    assert.equal(r.m.state, 'active', 'Active_Down_Interval after the last accepted advertisement');
+  });
+
+  it("preempt delay starts again when this router's own priority rises (its tracked uplink came back)", () => {
+    const r = backup({ preemptDelayMs: 5000 });
+    r.m.setPriority(80, 'uplink down');
+    for (const at of [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10_000]) {
+      r.at(at);
+      assert.equal(r.m.receive(r.adv(90), LOWER), 'accepted', 'the Active outranks us');
+    }
+    r.m.setPriority(100, 'uplink back');
+    const outcomes: string[] = [];
+    for (let at = 11_000; at <= 30_000; at += 1000) {
+      r.at(at);
+      if (r.m.state !== 'backup') break;
+      outcomes.push(`${at}:${r.m.receive(r.adv(90), LOWER)}`);
+    }
+    assert.deepEqual(outcomes.slice(0, 5), ['11000:preempt_delay', '12000:preempt_delay', '13000:preempt_delay', '14000:preempt_delay', '15000:discarded']);
+    assert.equal(r.transitions.find((tr) => tr.to === 'active')!.at - r.t0, 14_000 + 3609.375);
   });
 
   it('preempt delay restarts in a new Backup period', () => {
