@@ -87,7 +87,7 @@ export class Advertiser {
   }
 
   /** The link became usable or unusable (down, no carrier, no link-local address yet, gone). */
-  setReady(ready: boolean): void {
+  setReady(ready: boolean, immediate = false): void {
     if (ready === this.ready) return;
     this.ready = ready;
     this.cancelAll();
@@ -96,6 +96,12 @@ export class Advertiser {
       // go out at intervals of at most MAX_INITIAL_RTR_ADVERT_INTERVAL. The first goes now.
       this.initialLeft = MAX_INITIAL_RTR_ADVERTISEMENTS;
       if (this.periodic) this.schedule(this.deps.clock.now(), 'initial');
+      // `immediate` (a new VRRP Active): in this very turn, not after the event loop has run
+      // the netlink notifications its own takeover caused.
+      if (immediate && this.timer !== undefined && this.nextAt !== undefined && this.nextAt <= this.deps.clock.now()) {
+        this.deps.clock.clearTimeout(this.timer);
+        this.fire();
+      }
     }
   }
 

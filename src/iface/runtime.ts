@@ -130,7 +130,8 @@ export class InterfaceRuntime {
     const ready = link.up && link.carrier && this.source !== undefined && this.sendIfindex !== undefined;
     if (ready && !this.advertiser.isReady) this.deps.log.info(`${this.cfg.name}: advertising from ${this.source} (ifindex ${this.sendIfindex}${this.cfg.vrrp !== undefined ? `, virtual router ${this.cfg.vrrp}` : ''})`);
     if (!ready && this.advertiser.isReady) this.deps.log.info(`${this.cfg.name}: not ready (${!link.up ? 'down' : !link.carrier ? 'no carrier' : this.cfg.vrrp !== undefined && this.via?.active !== true ? `virtual router ${this.cfg.vrrp} is not Active` : 'no usable source address'})`);
-    this.advertiser.setReady(ready);
+    // A virtual router that just became Active: its first RA goes out now (RFC 4861 6.2.4).
+    this.advertiser.setReady(ready, this.cfg.vrrp !== undefined);
     this.recompute('interface state');
   }
 
