@@ -147,6 +147,7 @@ export class VrrpCoordinator {
   private checkOwner(cfg: VrrpInstanceConfig): void {
     if (cfg.priority !== 255) return;
     const link = this.deps.net.linkByName(cfg.interface);
+    if (link === undefined) return; // checked when it appears: the router waits for it
     const have = link === undefined ? [] : cfg.family === 6 ? this.deps.net.addresses(link.ifindex) : this.deps.net.ipv4Addresses(link.ifindex);
     const missing = cfg.addresses.filter((a) => !have.some((h) => h.address === a.address));
     if (missing.length > 0) {

@@ -160,28 +160,55 @@ export class VrrpRouter {
    * for its job and follow the LAN interface. Throws when the kernel refuses.
    */
   async setup(): Promise<void> {
-    const parent = this.deps.net.linkByName(this.cfg.interface);
-    const at = `${this.cfg.pos.file}:${this.cfg.pos.line}:${this.cfg.pos.column}`;
-    if (parent === undefined) throw new Error(`${at}: error: vrrp ${this.cfg.name}: interface ${this.cfg.interface} does not exist`);
-    this.parentIfindex = parent.ifindex;
     const stale = this.deps.net.linkByName(this.cfg.vmacName);
     if (stale !== undefined) {
       this.deps.log.info(`vrrp ${this.cfg.name}: removing ${this.cfg.vmacName} (ifindex ${stale.ifindex}) left by an earlier run`);
       await this.deps.ops.deleteLink(stale.ifindex);
       await waitFor(this.deps.net, () => this.deps.net.linkByName(this.cfg.vmacName) === undefined, 2000);
     }
-    let created: { readonly ifindex: number };
-    try {
-      created = await this.deps.ops.createMacvlan({ name: this.cfg.vmacName, parentIfindex: parent.ifindex, mac: this.mac, mode: 'bridge' });
-    } catch (e) {
-      throw new Error(`${at}: error: vrrp ${this.cfg.name}: cannot create the macvlan ${this.cfg.vmacName} for the virtual MAC ${this.mac} on ${this.cfg.interface}: ${(e as Error).message}`);
-    }
-    this.vmacIfindex = created.ifindex;
-    // refresh() reads the macvlan from the netlink view: wait until its notification arrived.
-    await waitFor(this.deps.net, () => this.deps.net.linkByName(this.cfg.vmacName), 2000);
-    this.tune(parent.name, this.cfg.vmacName);
     this.setUp = true;
+    if (this.deps.net.linkByName(this.cfg.interface) === undefined) {
+      // Like an interface with IgnoreIfMissing: the macvlan is made when the interface appears.
+      this.deps.log.warn(`vrrp ${this.cfg.name}: ${this.cfg.interface} does not exist yet; waiting for it`);
+    } else {
+      // At start a refusal (no CAP_NET_ADMIN, no macvlan support) stops the daemon with the reason.
+      await this.createVmac(true);
+    }
     this.refresh();
+  }
+
+  private creating: Promise<void> | undefined;
+  private lastCreateAttempt = -Infinity;
+
+  /**
+   * Create the macvlan on the LAN interface. Also later, when the interface was deleted and
+   * re-created (the kernel deletes a macvlan with its lower device); then failures are logged
+   * and retried at most every 5 s.
+   */
+  private createVmac(atStart: boolean): Promise<void> {
+    if (this.creating !== undefined) return this.creating;
+    const parent = this.deps.net.linkByName(this.cfg.interface);
+    if (parent === undefined) return Promise.resolve();
+    this.lastCreateAttempt = this.deps.clock.now();
+    const at = `${this.cfg.pos.file}:${this.cfg.pos.line}:${this.cfg.pos.column}`;
+    this.creating = (async () => {
+      try {
+        const created = await this.deps.ops.createMacvlan({ name: this.cfg.vmacName, parentIfindex: parent.ifindex, mac: this.mac, mode: 'bridge' });
+        this.vmacIfindex = created.ifindex;
+        // refresh() reads the macvlan from the netlink view: wait until its notification arrived.
+        await waitFor(this.deps.net, () => this.deps.net.linkByName(this.cfg.vmacName), 2000);
+        this.tune(parent.name, this.cfg.vmacName);
+        if (!atStart) this.deps.log.info(`vrrp ${this.cfg.name}: ${this.cfg.interface} is back: ${this.cfg.vmacName} re-created (ifindex ${created.ifindex})`);
+      } catch (e) {
+        const msg = `${at}: error: vrrp ${this.cfg.name}: cannot create the macvlan ${this.cfg.vmacName} for the virtual MAC ${this.mac} on ${this.cfg.interface}: ${(e as Error).message}`;
+        if (atStart) throw new Error(msg);
+        this.deps.log.error(msg);
+      } finally {
+        this.creating = undefined;
+      }
+      if (!atStart) this.refresh();
+    })();
+    return this.creating;
   }
 
   /** Per-interface settings of the macvlan (and, for IPv4, the LAN interface). */
@@ -216,6 +243,8 @@ export class VrrpRouter {
       this.parentIfindex = parent.ifindex;
     }
     if (vmac !== undefined) this.vmacIfindex = vmac.ifindex;
+    else if (this.creating === undefined) this.vmacIfindex = undefined;
+    if (vmac === undefined && parent !== undefined && this.creating === undefined && this.deps.clock.now() - this.lastCreateAttempt >= 5000) void this.createVmac(false);
     const primary = parent === undefined ? undefined : this.primaryOf(parent.ifindex);
     this.machine.setPrimaryAddress(primary);
     const reason =

@@ -278,3 +278,34 @@ test('the Backup warns, once, when the Active advertises other RA values than it
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the LAN interface deleted and re-created: the Active leaves, the peer takes over, the macvlan comes back and the router rejoins', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fh-vrrp-'));
+  const p = await pair(dir);
+  try {
+    await p.step(4000);
+    assert.equal(p.r1.daemon.status().vrrp?.routers[0]?.state, 'active');
+    const old = p.r1.backend.kernel.linkByName('lan0')!;
+    p.r1.backend.detach(old.ifindex);
+    p.r1.backend.kernel.removeLink(old.ifindex); // the kernel deletes its macvlan with it
+    // No priority 0 can leave without the link: r2 waits Active_Down_Interval (3.61 s at 1 s, priority 100).
+    await p.step(4000);
+    const s1 = p.r1.daemon.status().vrrp?.routers[0];
+    assert.equal(s1?.state, 'initialize');
+    assert.match(s1?.fault ?? '', /lan0 is gone/);
+    assert.equal(p.r2.daemon.status().vrrp?.routers[0]?.state, 'active', 'the peer took over');
+    const again = p.r1.backend.kernel.addLink({ name: 'lan0', mac: '02:00:00:00:00:0a', mtu: 1500 });
+    p.r1.backend.kernel.addAddress({ ifindex: again.ifindex, address: 'fe80::a' });
+    p.r1.backend.attach(p.lan, again.ifindex);
+    await p.step(6000);
+    const s = p.r1.daemon.status().vrrp?.routers[0];
+    assert.equal(s?.vmacIfindex !== undefined && p.r1.backend.kernel.link(s.vmacIfindex)?.parentIfindex, again.ifindex, 'a new macvlan on the new lan0');
+    assert.equal(s?.state, 'active', 'r1 (150) rejoined and preempted r2 (100)');
+    assert.ok(p.r1.log.lines.some((l) => /lan0 is back: .* re-created/.test(l)));
+  } finally {
+    p.r1.daemon.stop(false);
+    p.r2.daemon.stop(false);
+    await settle();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
