@@ -309,3 +309,34 @@ test('the LAN interface deleted and re-created: the Active leaves, the peer take
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('SIGHUP: a new priority applies without a restart; an instance removed from the config leaves with priority 0 and its macvlan goes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fh-vrrp-'));
+  const p = await pair(dir);
+  try {
+    await p.step(4000);
+    assert.equal(p.r1.daemon.status().vrrp?.routers[0]?.state, 'active');
+    writeFileSync(join(dir, 'r2.conf'), conf(200));
+    assert.equal(await p.r2.daemon.reload(), true);
+    await p.step(4000);
+    assert.equal(p.r2.daemon.status().vrrp?.routers[0]?.priority, 200);
+    assert.equal(p.r2.daemon.status().vrrp?.routers[0]?.state, 'active', 'r2 (now 200) preempted r1 (150)');
+    assert.equal(p.r1.daemon.status().vrrp?.routers[0]?.state, 'backup');
+
+    const vmac = p.r2.daemon.status().vrrp?.routers[0]?.vmacInterface ?? '';
+    const before = p.lan.ipPackets.length;
+    writeFileSync(join(dir, 'r2.conf'), 'interface lan0 {\n    AdvSendAdvert on;\n    AdvDefaultLifetime 1800;\n    prefix 2001:db8:1:1::/64 { };\n};\n');
+    assert.equal(await p.r2.daemon.reload(), true);
+    await settle();
+    const sent = p.lan.ipPackets.slice(before).filter((x) => x.from === p.r2.backend).map((x) => decodeAdvertisement(6, x.data, x.source, x.destination, x.hopLimit));
+    assert.ok(sent.some((d) => d.ok && d.adv.priority === 0), 'r2 left the virtual router with priority 0');
+    assert.equal(p.r2.backend.kernel.linkByName(vmac), undefined, 'its macvlan is deleted');
+    await p.step(1000);
+    assert.equal(p.r1.daemon.status().vrrp?.routers[0]?.state, 'active', 'r1 took over after Skew_Time');
+  } finally {
+    p.r1.daemon.stop(false);
+    p.r2.daemon.stop(false);
+    await settle();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
