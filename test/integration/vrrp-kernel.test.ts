@@ -557,13 +557,16 @@ describePrivileged('VRRPv3 on the real kernel (scenario S7)', { tools: ['ip', 't
     await stopClean(lab, 'r1', r1);
   });
 
-  it('4b. the shipped pair config (preempt_delay on both, as examples/s7-vrrp-r1.conf and -r2.conf): the Active loses its uplink, r2 takes over within 1 s', { timeout: 30_000 }, async (t) => {
+  it('4b. examples/s7-vrrp-r1.conf and -r2.conf as shipped: r1 Active, the host routes via fe80::1; the Active loses its uplink, r2 takes over within 1 s', { timeout: 40_000 }, async (t) => {
     const { lab, r2ll } = await newS7(t);
-    const r1 = await startFirsthop(lab, 'r1', s7Config({ priority: 150, preemptDelay: 2 }));
-    const r2 = await startFirsthop(lab, 'r2', s7Config({ priority: 100, preemptDelay: 2 }));
+    const example = (n: number): string => readFileSync(join(REPO, 'examples', `s7-vrrp-r${n}.conf`), 'utf8');
+    const r1 = await startFirsthop(lab, 'r1', example(1));
+    const r2 = await startFirsthop(lab, 'r2', example(2));
     await waitTransition(r1, 'lan', 'active');
-    // Both routers have been up for longer than their preempt delay, as in production.
-    await sleep(2500);
+    await hostDefaultsVia(lab, S7.virtualLinkLocal);
+    assert.equal((await routerStatus(r2)).state, 'backup');
+    // Both routers have been up for longer than their preempt delay (5 s), as in production.
+    await sleep(5500);
     const cap = await switchCapture(lab);
     const downAt = nowMs();
     await lab.ip('server', ['link', 'set', 's1', 'down']);
@@ -572,7 +575,7 @@ describePrivileged('VRRPv3 on the real kernel (scenario S7)', { tools: ['ip', 't
     const r2first = adverts(fs, 6, r2ll).find((a) => a.t > downAt);
     assert.ok(r2first !== undefined, 'r2 advertises');
     const ms = r2first.t - downAt;
-    t.diagnostic(`uplink of the Active down -> r2's first advertisement ${f1(ms)} ms (r2 preempt_delay 2 s, running for longer)`);
+    t.diagnostic(`uplink of the Active down -> r2's first advertisement ${f1(ms)} ms (r2 preempt_delay 5 s, running for longer)`);
     // The delay protects a router that just started or recovered, not an Active that failed:
     // r2, stable for longer than its delay, preempts after Active_Down_Interval (361 ms).
     assert.ok(ms <= 1000, `r2 took ${f1(ms)} ms to replace an Active whose uplink failed (priority 150 -> 90 < 100); its own preempt_delay must not hold it`);
