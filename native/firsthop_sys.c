@@ -646,19 +646,10 @@ static napi_value open_raw6(napi_env env, napi_callback_info info) {
 }
 
 /*
- * sendRaw6(handle, data, destination16, ifindex, source16 | null) -> bytes sent
- *
- * The outgoing interface and source travel as IPV6_PKTINFO (source :: lets the kernel
- * choose); link-local and multicast destinations also carry the ifindex as scope id.
+ * sendmsg() of one datagram to `to` with one ancillary item (IPV6_PKTINFO or IP_PKTINFO),
+ * retried on EINTR. Returns the byte count as a JS number, or throws the errno.
  */
-static napi_value send_raw6(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5], result;
-  fh_sock *s;
-  void *data;
-  size_t len;
-  struct sockaddr_in6 to;
-  struct in6_pktinfo pi;
+static napi_value send_with_pktinfo(napi_env env, fh_sock *s, void *data, size_t len, void *to, socklen_t tolen, int level, int type, const void *info, size_t infolen) {
   struct iovec iov;
   struct msghdr msg;
   struct cmsghdr *cm;
@@ -666,8 +657,52 @@ static napi_value send_raw6(napi_env env, napi_callback_info info) {
     char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
     struct cmsghdr align;
   } control;
-  int32_t ifindex;
+  napi_value result;
   ssize_t n;
+
+  if (CMSG_SPACE(infolen) > sizeof control.buf) THROW_TYPE(env, "ancillary data too large");
+  memset(&msg, 0, sizeof msg);
+  memset(&control, 0, sizeof control);
+  iov.iov_base = data;
+  iov.iov_len = len;
+  msg.msg_name = to;
+  msg.msg_namelen = tolen;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.buf;
+  msg.msg_controllen = CMSG_SPACE(infolen);
+  cm = CMSG_FIRSTHDR(&msg);
+  cm->cmsg_level = level;
+  cm->cmsg_type = type;
+  cm->cmsg_len = CMSG_LEN(infolen);
+  memcpy(CMSG_DATA(cm), info, infolen);
+
+  do {
+    n = sendmsg(s->fd, &msg, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    throw_errno(env, "sendmsg", errno);
+    return NULL;
+  }
+  CHECK_NAPI(env, napi_create_int64(env, (int64_t)n, &result));
+  return result;
+}
+
+/*
+ * sendRaw6(handle, data, destination16, ifindex, source16 | null) -> bytes sent
+ *
+ * The outgoing interface and source travel as IPV6_PKTINFO (source :: lets the kernel
+ * choose); link-local and multicast destinations also carry the ifindex as scope id.
+ */
+static napi_value send_raw6(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  fh_sock *s;
+  void *data;
+  size_t len;
+  struct sockaddr_in6 to;
+  struct in6_pktinfo pi;
+  int32_t ifindex;
 
   CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 5) THROW_TYPE(env, "sendRaw6 needs 5 arguments");
@@ -687,32 +722,7 @@ static napi_value send_raw6(napi_env env, napi_callback_info info) {
   if (!is_nullish(env, argv[4]) && !get_in6(env, argv[4], &pi.ipi6_addr)) THROW_TYPE(env, "source must be 16 bytes");
   pi.ipi6_ifindex = (unsigned)ifindex;
   if (IN6_IS_ADDR_LINKLOCAL(&to.sin6_addr) || IN6_IS_ADDR_MULTICAST(&to.sin6_addr)) to.sin6_scope_id = (uint32_t)ifindex;
-
-  memset(&msg, 0, sizeof msg);
-  memset(&control, 0, sizeof control);
-  iov.iov_base = data;
-  iov.iov_len = len;
-  msg.msg_name = &to;
-  msg.msg_namelen = sizeof to;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.buf;
-  msg.msg_controllen = sizeof control.buf;
-  cm = CMSG_FIRSTHDR(&msg);
-  cm->cmsg_level = IPPROTO_IPV6;
-  cm->cmsg_type = IPV6_PKTINFO;
-  cm->cmsg_len = CMSG_LEN(sizeof pi);
-  memcpy(CMSG_DATA(cm), &pi, sizeof pi);
-
-  do {
-    n = sendmsg(s->fd, &msg, 0);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    throw_errno(env, "sendmsg", errno);
-    return NULL;
-  }
-  CHECK_NAPI(env, napi_create_int64(env, (int64_t)n, &result));
-  return result;
+  return send_with_pktinfo(env, s, data, len, &to, sizeof to, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof pi);
 }
 
 /* membership(handle, group16, ifindex, join) : IPV6_JOIN_GROUP / IPV6_LEAVE_GROUP. */
@@ -842,21 +852,13 @@ static napi_value open_raw4(napi_env env, napi_callback_info info) {
  */
 static napi_value send_raw4(napi_env env, napi_callback_info info) {
   size_t argc = 5;
-  napi_value argv[5], result;
+  napi_value argv[5];
   fh_sock *s;
   void *data;
   size_t len;
   struct sockaddr_in to;
   struct in_pktinfo pi;
-  struct iovec iov;
-  struct msghdr msg;
-  struct cmsghdr *cm;
-  union {
-    char buf[CMSG_SPACE(sizeof(struct in_pktinfo))];
-    struct cmsghdr align;
-  } control;
   int32_t ifindex;
-  ssize_t n;
 
   CHECK_NAPI(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 5) THROW_TYPE(env, "sendRaw4 needs 5 arguments");
@@ -875,32 +877,7 @@ static napi_value send_raw4(napi_env env, napi_callback_info info) {
   if (ifindex < 0) THROW_TYPE(env, "ifindex must be >= 0");
   if (!is_nullish(env, argv[4]) && !get_in4(env, argv[4], &pi.ipi_spec_dst)) THROW_TYPE(env, "source must be 4 bytes");
   pi.ipi_ifindex = ifindex;
-
-  memset(&msg, 0, sizeof msg);
-  memset(&control, 0, sizeof control);
-  iov.iov_base = data;
-  iov.iov_len = len;
-  msg.msg_name = &to;
-  msg.msg_namelen = sizeof to;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control.buf;
-  msg.msg_controllen = sizeof control.buf;
-  cm = CMSG_FIRSTHDR(&msg);
-  cm->cmsg_level = IPPROTO_IP;
-  cm->cmsg_type = IP_PKTINFO;
-  cm->cmsg_len = CMSG_LEN(sizeof pi);
-  memcpy(CMSG_DATA(cm), &pi, sizeof pi);
-
-  do {
-    n = sendmsg(s->fd, &msg, 0);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    throw_errno(env, "sendmsg", errno);
-    return NULL;
-  }
-  CHECK_NAPI(env, napi_create_int64(env, (int64_t)n, &result));
-  return result;
+  return send_with_pktinfo(env, s, data, len, &to, sizeof to, IPPROTO_IP, IP_PKTINFO, &pi, sizeof pi);
 }
 
 /* membership4(handle, group4, ifindex, join) : IP_ADD_MEMBERSHIP / IP_DROP_MEMBERSHIP with ip_mreqn. */
