@@ -25,6 +25,7 @@ export const LAB_TOOLS = ['ip', 'rdisc6', 'tcpdump', 'sysctl'] as const;
 export const TOOL_PACKAGES: Readonly<Record<string, string>> = {
   ip: 'iproute2',
   bridge: 'iproute2',
+  ping: 'iputils-ping',
   rdisc6: 'ndisc6',
   ndisc6: 'ndisc6',
   tcpdump: 'tcpdump',
