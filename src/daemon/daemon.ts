@@ -29,7 +29,7 @@ import type { TimerHandle } from '../iface/clock';
 import { VrrpCoordinator, type VrrpStatus } from '../vrrp/coordinator';
 import type { VrrpVia } from '../iface/runtime';
 import { NetlinkRequester } from '../netlink/requests';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -52,6 +52,14 @@ export interface DaemonOptions {
 
 function writeSysctl(path: string, value: string): void {
   writeFileSync(`/proc/sys/${path}`, value);
+}
+
+function readSysctl(path: string): string | undefined {
+  try {
+    return readFileSync(`/proc/sys/${path}`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
 }
 
 export interface InterfaceStatus {
@@ -88,6 +96,11 @@ export interface DaemonStatus {
 }
 
 export const VERSION = '0.1.0';
+
+/** Keys (interface, source, field) remembered for the once-a-minute inconsistency warnings. */
+const MAX_REPORTED = 4096;
+/** Inconsistency warning lines per minute, across all sources and fields. */
+const WARN_LINES_PER_MINUTE = 20;
 
 export interface DaemonCounters {
   packetsReceived: number;
@@ -191,6 +204,7 @@ export class Daemon {
       icmp: this.socket,
       condition: (name) => this.engine?.value(name),
       sysctl: this.opts.sysctl ?? writeSysctl,
+      readSysctl: this.opts.sysctl !== undefined ? () => undefined : readSysctl,
       changed: (router) => {
         // The vrrp NAME condition, then the RAs of the interface tied to the virtual router.
         this.engine?.vrrpChanged(router.name);
@@ -287,7 +301,20 @@ export class Daemon {
    * SIGHUP: re-read the config. A bad file is reported and the running config stays in
    * force; a good one is applied without a goodbye RA. Returns whether it was applied.
    */
-  async reload(): Promise<boolean> {
+  reload(): Promise<boolean> {
+    // One at a time: a second SIGHUP waits for the first (both touch the virtual routers).
+    const next = this.reloading.then(() => this.reloadNow());
+    this.reloading = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
+  }
+
+  private reloading: Promise<void> = Promise.resolve();
+
+  private async reloadNow(): Promise<boolean> {
+    if (!this.running) return false;
     this.counters.reloads++;
     let config: Config;
     try {
@@ -299,6 +326,7 @@ export class Daemon {
       this.opts.log.error('reload rejected; the running configuration stays in force');
       return false;
     }
+    if (!this.running) return false; // stopped while the file was read
     try {
       // Conditions whose name and definition are unchanged keep their state (and damping).
       this.engine?.reconfigure(config.conditions ?? [], config.interfaces);
@@ -308,22 +336,29 @@ export class Daemon {
       this.opts.log.error('reload rejected; the running configuration stays in force');
       return false;
     }
+    let vrrpFailed = false;
     if (this.vrrp === undefined && (config.vrrp ?? []).length > 0) {
       try {
         await this.startVrrp(config);
       } catch (e) {
-        this.counters.reloadFailures++;
+        vrrpFailed = true;
         this.opts.log.error(`reload: ${(e as Error).message}`);
       }
     } else if (this.vrrp !== undefined) {
       try {
         await this.vrrp.reconfigure(config.vrrp ?? [], config.vrrpSyncGroups ?? []);
       } catch (e) {
-        this.counters.reloadFailures++;
+        vrrpFailed = true;
         this.opts.log.error(`reload: ${(e as Error).message}`);
       }
     }
+    if (!this.running) return false; // stopped meanwhile: stop() has taken everything down
     this.apply(config);
+    if (vrrpFailed) {
+      this.counters.reloadFailures++;
+      this.opts.log.error(`reloaded ${this.opts.configPath} in part: the virtual routers above could not be set up (the RAs and conditions are in force)`);
+      return false;
+    }
     this.opts.log.info(`reloaded ${this.opts.configPath}`);
     return true;
   }
@@ -456,6 +491,22 @@ export class Daemon {
   }
 
   private readonly reported = new Map<string, number>();
+  private warnWindow = { start: -Infinity, lines: 0, suppressed: 0 };
+
+  /** At most WARN_LINES_PER_MINUTE inconsistency lines a minute, whatever the sources; then a count. */
+  private warnBudget(now: number): boolean {
+    const w = this.warnWindow;
+    if (now - w.start >= 60_000) {
+      if (w.suppressed > 0) this.opts.log.warn(`${w.suppressed} more inconsistent RA fields in the last minute were not logged (see status counters)`);
+      this.warnWindow = { start: now, lines: 0, suppressed: 0 };
+    }
+    if (this.warnWindow.lines >= WARN_LINES_PER_MINUTE) {
+      this.warnWindow.suppressed++;
+      return false;
+    }
+    this.warnWindow.lines++;
+    return true;
+  }
 
   /** RFC 4861 6.2.7: log RAs from other routers that contradict ours (rate-limited per source and field). */
   private checkRa(rt: InterfaceRuntime, source: string, ra: RouterAdvertisement): void {
@@ -472,7 +523,14 @@ export class Daemon {
       const key = `${rt.name} ${source} ${issue.field}`;
       const last = this.reported.get(key);
       if (last !== undefined && now - last < 60_000) continue;
+      // Sources and fields come from the wire: the table is capped and the lines are limited
+      // across all of them, or a stranger sending RAs fills the memory and the log.
+      if (this.reported.size >= MAX_REPORTED) {
+        for (const [k, t] of this.reported) if (now - t >= 60_000) this.reported.delete(k);
+        if (this.reported.size >= MAX_REPORTED) this.reported.clear();
+      }
       this.reported.set(key, now);
+      if (!this.warnBudget(now)) continue;
       if (peer) {
         // The other router of our virtual router: hosts keep the RA they last heard, so a
         // failover would change what they are told.

@@ -25,6 +25,7 @@ export interface CoordinatorDeps {
   /** The current value of a named condition (undefined: unknown). */
   readonly condition: (name: string) => boolean | undefined;
   readonly sysctl: (path: string, value: string) => void;
+  readonly readSysctl?: (path: string) => string | undefined;
   /** A virtual router changed state (RAs and vrrp conditions follow). */
   readonly changed: (router: VrrpRouter, t: Transition) => void;
 }
@@ -38,6 +39,9 @@ export interface VrrpStatus {
 
 /** The start of firsthop's default macvlan names (src/config/vrrp.ts). */
 export const VMAC_PREFIX = 'fhv';
+
+/** At most this many transition lines per virtual router and minute. */
+const TRANSITION_LINES_PER_MINUTE = 30;
 
 /** At most this many drop log lines per minute, whatever the sources (a flood must not fill the log). */
 const DROP_LOG_PER_MINUTE = 10;
@@ -84,9 +88,15 @@ export class VrrpCoordinator {
       off4?.();
     };
     await this.removeLeftovers(instances);
-    for (const cfg of instances) await this.add(cfg);
+    for (const cfg of instances) {
+      if (this.stopped) return;
+      await this.add(cfg);
+    }
     this.updateTracking();
   }
+
+  /** stop() was called: whatever a start or reload still in progress creates is taken down. */
+  private stopped = false;
 
   /**
    * Macvlans that an earlier run created under a name no longer configured (a killed run after
@@ -135,11 +145,17 @@ export class VrrpCoordinator {
       icmp: this.deps.icmp,
       packet: this.packet,
       sysctl: this.deps.sysctl,
+      ...(this.deps.readSysctl !== undefined ? { readSysctl: this.deps.readSysctl } : {}),
       transitioned: (r, t) => this.onTransition(r, t),
     });
-    this.routers.set(cfg.name, router);
     this.checkOwner(cfg);
+    this.routers.set(cfg.name, router);
     await router.setup();
+    if (this.stopped) {
+      this.routers.delete(cfg.name);
+      await router.teardown();
+      return;
+    }
     this.join(router);
   }
 
@@ -227,9 +243,29 @@ export class VrrpCoordinator {
     return this.groups.find((g) => g.members.includes(name));
   }
 
+  /** Transition lines per router and minute (forged priority-0 advertisements can make a Backup flap). */
+  private readonly transitionLog = new Map<string, { start: number; lines: number; suppressed: number }>();
+
+  private logTransition(router: VrrpRouter, line: string): void {
+    const now = this.deps.clock.now();
+    let w = this.transitionLog.get(router.name);
+    if (w === undefined || now - w.start >= 60_000) {
+      if (w !== undefined && w.suppressed > 0) this.deps.log.warn(`vrrp ${router.name}: ${w.suppressed} more transitions in the last minute were not logged (a flapping peer or forged advertisements?)`);
+      w = { start: now, lines: 0, suppressed: 0 };
+      this.transitionLog.set(router.name, w);
+    }
+    if (w.lines >= TRANSITION_LINES_PER_MINUTE) {
+      w.suppressed++;
+      return;
+    }
+    w.lines++;
+    this.deps.log.info(line);
+  }
+
   private onTransition(router: VrrpRouter, t: Transition): void {
     const s = router.status();
-    this.deps.log.info(
+    this.logTransition(
+      router,
       `vrrp ${router.name}: ${t.from} -> ${t.to}: ${t.reason} (${router.config.interface} VRID ${router.config.vrid} IPv${router.family}, priority ${s.priority}, interval ${router.config.advertIntervalCs} cs${s.activeRouter !== undefined && t.to === 'backup' ? `, Active ${s.activeRouter.address}` : ''})`,
     );
     this.deps.changed(router, t);
@@ -324,6 +360,7 @@ export class VrrpCoordinator {
       await r.teardown();
     }
     for (const cfg of instances) {
+      if (this.stopped) return;
       const r = this.routers.get(cfg.name);
       if (r === undefined) await this.add(cfg);
       else r.reconfigure(cfg);
@@ -341,6 +378,7 @@ export class VrrpCoordinator {
 
   /** Leave every election (priority 0 from an Active), delete the macvlans, close the sockets. */
   async stop(): Promise<void> {
+    this.stopped = true;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
     this.syncing = true; // no sync-group orders while everything goes down

@@ -20,6 +20,9 @@ import type { VrrpFamily } from './types';
 
 export type VrrpState = 'initialize' | 'backup' | 'active';
 
+/** The shortest gap between two advertisements an Active sends out of turn (answers to others'). */
+export const ASSERT_GAP_MS = 50;
+
 export interface MachineConfig {
   readonly name: string;
   readonly family: VrrpFamily;
@@ -227,13 +230,16 @@ export class VrrpMachine {
       }
       case 'active': {
         if (adv.priority === PRIORITY_STOP) {
-          // Another router leaving this VRID while we are Active: reassert at once.
-          this.send(this.effective);
-          this.armAdverTimer();
+          // Another router leaving this VRID while we are Active: reassert at once (RFC 9568 6.4.3).
+          this.assertActive(now);
           return 'stop';
         }
         const wins = adv.priority > this.effective || (adv.priority === this.effective && this.primary !== undefined && compareAddresses(this.cfg.family, source, this.primary) > 0);
-        if (!wins) return 'discarded';
+        if (!wins) {
+          // RFC 9568 6.4.3: discard it, and advertise at once so the sender (and the bridges) learn who is Active.
+          this.assertActive(now);
+          return 'discarded';
+        }
         this.cancelAdverTimer();
         this.activeAdverIntervalCs = adv.maxAdvertIntervalCs;
         this.activeSeen = { address: source, priority: adv.priority, intervalCs: adv.maxAdvertIntervalCs, at: now };
@@ -269,6 +275,19 @@ export class VrrpMachine {
   dispose(): void {
     this.cancelAdverTimer();
     this.cancelDownTimer();
+  }
+
+  private lastAssert = -Infinity;
+
+  /**
+   * An advertisement out of turn, re-arming the Adver_Timer. At most one per ASSERT_GAP_MS: each
+   * forged advertisement from the LAN must not buy one of ours.
+   */
+  private assertActive(now: number): void {
+    if (now - this.lastAssert < ASSERT_GAP_MS) return;
+    this.lastAssert = now;
+    this.send(this.effective);
+    this.armAdverTimer();
   }
 
   private toActive(reason: string): void {

@@ -66,6 +66,8 @@ export interface RouterDeps {
   readonly packet: PacketSocket | undefined;
   /** Write /proc/sys/... (relative path 'net/ipv6/conf/IF/accept_ra'); errors are the caller's to log. */
   readonly sysctl: (path: string, value: string) => void;
+  /** Read /proc/sys/...; undefined when unknown. */
+  readonly readSysctl?: (path: string) => string | undefined;
   /** A state change (after its effects ran). */
   readonly transitioned: (router: VrrpRouter, t: Transition) => void;
 }
@@ -162,6 +164,11 @@ export class VrrpRouter {
   async setup(): Promise<void> {
     const stale = this.deps.net.linkByName(this.cfg.vmacName);
     if (stale !== undefined) {
+      // Only a macvlan with our virtual MAC is ours to replace; anything else of that name is
+      // the operator's, and deleting it would cut a link.
+      if (stale.kind !== 'macvlan' || stale.mac !== this.mac) {
+        throw new Error(`${this.cfg.pos.file}:${this.cfg.pos.line}:${this.cfg.pos.column}: error: vrrp ${this.cfg.name}: an interface named ${this.cfg.vmacName} exists (${stale.kind ?? 'kind unknown'}, MAC ${stale.mac ?? 'none'}) and is not a macvlan with the virtual MAC ${this.mac}: choose another use_vmac name`);
+      }
       this.deps.log.info(`vrrp ${this.cfg.name}: removing ${this.cfg.vmacName} (ifindex ${stale.ifindex}) left by an earlier run`);
       await this.deps.ops.deleteLink(stale.ifindex);
       await waitFor(this.deps.net, () => this.deps.net.linkByName(this.cfg.vmacName) === undefined, 2000);
@@ -179,6 +186,21 @@ export class VrrpRouter {
 
   private creating: Promise<void> | undefined;
   private lastCreateAttempt = -Infinity;
+  private retryTimer: TimerHandle | undefined;
+
+  /** Create the missing macvlan now, or 5 s after the last attempt (a timer, not the next netlink event). */
+  private scheduleCreate(): void {
+    if (this.retryTimer !== undefined || !this.setUp) return;
+    const wait = Math.max(0, this.lastCreateAttempt + 5000 - this.deps.clock.now());
+    if (wait === 0) {
+      void this.createVmac(false);
+      return;
+    }
+    this.retryTimer = this.deps.clock.setTimeout(() => {
+      this.retryTimer = undefined;
+      this.refresh();
+    }, wait);
+  }
 
   /**
    * Create the macvlan on the LAN interface. Also later, when the interface was deleted and
@@ -195,6 +217,7 @@ export class VrrpRouter {
       try {
         const created = await this.deps.ops.createMacvlan({ name: this.cfg.vmacName, parentIfindex: parent.ifindex, mac: this.mac, mode: 'bridge' });
         this.vmacIfindex = created.ifindex;
+        if (!this.setUp) return; // torn down meanwhile: teardown() deletes it
         // refresh() reads the macvlan from the netlink view: wait until its notification arrived.
         await waitFor(this.deps.net, () => this.deps.net.linkByName(this.cfg.vmacName), 2000);
         this.tune(parent.name, this.cfg.vmacName);
@@ -206,9 +229,17 @@ export class VrrpRouter {
       } finally {
         this.creating = undefined;
       }
-      if (!atStart) this.refresh();
+      if (!atStart && this.setUp) this.refresh();
     })();
     return this.creating;
+  }
+
+  private readSysctl(path: string): string | undefined {
+    try {
+      return this.deps.readSysctl?.(path);
+    } catch {
+      return undefined;
+    }
   }
 
   /** Per-interface settings of the macvlan (and, for IPv4, the LAN interface). */
@@ -224,7 +255,12 @@ export class VrrpRouter {
       // The macvlan must not learn from RAs (the peer's, while both are briefly Active).
       set(`net/ipv6/conf/${vmacName}/accept_ra`, '0');
       set(`net/ipv6/conf/${vmacName}/accept_dad`, '0');
+      // As the LAN interface: Linux sets the R flag of the macvlan's NAs from this (RFC 9568
+      // 8.2.2; hosts drop a default router whose NA lacks it; keepalived #1330).
+      set(`net/ipv6/conf/${vmacName}/forwarding`, this.readSysctl(`net/ipv6/conf/${parentName}/forwarding`) ?? '1');
     } else {
+      // Packets to the virtual MAC arrive on the macvlan: it forwards as the LAN interface does.
+      set(`net/ipv4/conf/${vmacName}/forwarding`, this.readSysctl(`net/ipv4/conf/${parentName}/forwarding`) ?? '1');
       // An IPv4-only virtual router sends nothing IPv6 from the virtual MAC.
       set(`net/ipv6/conf/${vmacName}/disable_ipv6`, '1');
       // ARP answers for the virtual address from the macvlan only, and the macvlan answers
@@ -242,15 +278,17 @@ export class VrrpRouter {
     if (parent !== undefined && parent.ifindex !== this.parentIfindex) {
       this.parentIfindex = parent.ifindex;
     }
-    if (vmac !== undefined) this.vmacIfindex = vmac.ifindex;
-    else if (this.creating === undefined) this.vmacIfindex = undefined;
-    if (vmac === undefined && parent !== undefined && this.creating === undefined && this.deps.clock.now() - this.lastCreateAttempt >= 5000) void this.createVmac(false);
+    // While the macvlan is being created (address generation not yet off, sysctls not yet set)
+    // the router stays out of the election: its notification can arrive before the ack.
+    if (this.creating === undefined) this.vmacIfindex = vmac?.ifindex;
+    if (vmac === undefined && parent !== undefined && this.creating === undefined) this.scheduleCreate();
     const primary = parent === undefined ? undefined : this.primaryOf(parent.ifindex);
     this.machine.setPrimaryAddress(primary);
     const reason =
       parent === undefined ? `${this.cfg.interface} is gone`
       : !parent.up ? `${this.cfg.interface} is down`
       : !parent.carrier ? `${this.cfg.interface} has no carrier`
+      : this.creating !== undefined ? `${this.cfg.vmacName} is being created`
       : vmac === undefined ? `${this.cfg.vmacName} is gone`
       : primary === undefined ? `${this.cfg.interface} has no ${this.cfg.family === 6 ? 'link-local' : 'IPv4'} address to send from`
       : this.trackFault;
@@ -283,11 +321,11 @@ export class VrrpRouter {
 
   /** The LAN interface's primary address: its first usable link-local (IPv6) or first IPv4 address. */
   private primaryOf(ifindex: number): string | undefined {
+    // The address owner's primary address may well be a virtual address (it owns them).
+    const own = new Set(this.cfg.priority === 255 ? [] : this.cfg.addresses.map((a) => a.address));
     if (this.cfg.family === 6) {
-      const own = new Set(this.cfg.addresses.map((a) => a.address));
       return this.deps.net.addresses(ifindex).find((a) => isLinkLocal(a.address) && !a.tentative && !a.dadFailed && !own.has(a.address))?.address;
     }
-    const own = new Set(this.cfg.addresses.map((a) => a.address));
     return this.deps.net.ipv4Addresses(ifindex).find((a) => !own.has(a.address))?.address;
   }
 
@@ -381,7 +419,9 @@ export class VrrpRouter {
   /** Unsolicited NAs / gratuitous ARPs for every virtual address, `left` rounds garpIntervalMs apart. */
   private announce(left: number): void {
     this.cancelAnnounce();
-    if (left <= 0 || this.machine.state === 'initialize') return;
+    // Called by the machine while it becomes Active (before the state changes); repeats check
+    // that it still is.
+    if (left <= 0) return;
     const ifindex = this.vmacIfindex;
     if (ifindex === undefined) return;
     for (const a of this.cfg.addresses) {
@@ -421,6 +461,10 @@ export class VrrpRouter {
     this.machine.dispose();
     this.cancelAnnounce();
     this.setUp = false;
+    if (this.retryTimer !== undefined) this.deps.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    // A macvlan being created is deleted once it exists.
+    if (this.creating !== undefined) await this.creating.catch(() => undefined);
     const ifindex = this.vmacIfindex;
     this.vmacIfindex = undefined;
     if (ifindex !== undefined) {

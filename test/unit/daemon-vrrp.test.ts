@@ -12,7 +12,7 @@ import { Daemon } from '../../src/daemon/daemon';
 import { MemoryBackend, MemoryLink, settle } from '../../src/sys/memory';
 import { ManualClock } from '../../src/iface/clock';
 import { memoryLogger } from '../../src/daemon/log';
-import { decodeMessage } from '../../src/wire';
+import { decodeMessage, encodeMessage } from '../../src/wire';
 import { formatMac } from '../../src/net/ipv6';
 import type { RouterAdvertisement } from '../../src/wire/types';
 import { decodeAdvertisement } from '../../src/vrrp/codec';
@@ -333,6 +333,40 @@ test('SIGHUP: a new priority applies without a restart; an instance removed from
     assert.equal(p.r2.backend.kernel.linkByName(vmac), undefined, 'its macvlan is deleted');
     await p.step(1000);
     assert.equal(p.r1.daemon.status().vrrp?.routers[0]?.state, 'active', 'r1 took over after Skew_Time');
+  } finally {
+    p.r1.daemon.stop(false);
+    p.r2.daemon.stop(false);
+    await settle();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('forged RAs from the virtual link-local with random prefixes: bounded warnings and a bounded table', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fh-vrrp-'));
+  const p = await pair(dir);
+  try {
+    await p.step(4000);
+    assert.equal(p.r2.daemon.status().vrrp?.routers[0]?.state, 'backup');
+    const lan0 = p.r2.backend.kernel.linkByName('lan0')!;
+    const before = p.r2.log.lines.length;
+    for (let i = 0; i < 2000; i++) {
+      const ra: RouterAdvertisement = {
+        type: 'ra', curHopLimit: 64, managed: false, other: false, homeAgent: false, preference: 'medium', proxy: false,
+        routerLifetime: 1800, reachableTime: 0, retransTimer: 0,
+        options: Array.from({ length: 10 }, (_, k) => ({ type: 'prefixInformation' as const, prefix: `2001:db8:${(i % 65536).toString(16)}:${k}::`, prefixLength: 64, onLink: true, autonomous: true, routerAddress: false, dhcpv6Pd: false, validLifetime: 86400, preferredLifetime: 14400 })),
+      };
+      p.r2.backend.inject({ data: encodeMessage(ra), source: 'fe80::1', ifindex: lan0.ifindex });
+      if (i % 100 === 99) await settle();
+    }
+    await settle();
+    const lines = p.r2.log.lines.slice(before).filter((l) => l.startsWith('warn:'));
+    assert.ok(lines.length <= 21, `${lines.length} warning lines for 20,000 differing fields`);
+    assert.ok(p.r2.daemon.status().counters.raInconsistent >= 2000, 'every inconsistent RA is still counted');
+    p.r2.clock.advance(61_000);
+    p.r1.clock.advance(61_000);
+    p.r2.backend.inject({ data: encodeMessage({ type: 'ra', curHopLimit: 64, managed: false, other: false, homeAgent: false, preference: 'medium', proxy: false, routerLifetime: 1800, reachableTime: 0, retransTimer: 0, options: [] }), source: 'fe80::1', ifindex: lan0.ifindex });
+    await settle();
+    assert.ok(p.r2.log.lines.some((l) => /more inconsistent RA fields in the last minute were not logged/.test(l)), 'a summary says how many were not logged');
   } finally {
     p.r1.daemon.stop(false);
     p.r2.daemon.stop(false);

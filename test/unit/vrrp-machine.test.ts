@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ManualClock } from '../../src/iface/clock';
 import type { Advertisement } from '../../src/vrrp/codec';
-import { VrrpMachine, activeDownIntervalMs, skewTimeMs, type MachineConfig, type Transition, type VrrpState } from '../../src/vrrp/machine';
+import { ASSERT_GAP_MS, VrrpMachine, activeDownIntervalMs, skewTimeMs, type MachineConfig, type Transition, type VrrpState } from '../../src/vrrp/machine';
 
 type Effect =
   | { readonly at: number; readonly kind: 'send'; readonly priority: number }
@@ -482,16 +482,17 @@ describe('Active', () => {
     assert.deepEqual(r.fresh().map((e) => e.kind), ['leave', 'move']);
   });
 
-  it('equal priority and a lower (or the same) source address: stays Active, discards', () => {
+  it('equal priority and a lower (or the same) source address: stays Active, discards, asserts itself once within ASSERT_GAP_MS', () => {
     const r = active();
+    const t = r.t();
     r.clock.advance(500);
     assert.equal(r.m.receive(r.adv(100), LOWER), 'discarded');
     assert.equal(r.m.receive(r.adv(100), OWN), 'discarded');
     assert.equal(r.m.receive(r.adv(100), 'fe80::f'), 'discarded');
     assert.equal(r.m.state, 'active');
-    assert.deepEqual(r.fresh(), []);
-    r.clock.advance(500);
-    assert.deepEqual(r.fresh(), [{ at: r.t(), kind: 'send', priority: 100 }], 'the Adver_Timer is untouched');
+    assert.deepEqual(r.fresh(), [{ at: t + 500, kind: 'send', priority: 100 }], 'RFC 9568 6.4.3: one advertisement at once, not one per discarded one');
+    r.clock.advance(1000);
+    assert.deepEqual(r.fresh(), [{ at: t + 1500, kind: 'send', priority: 100 }], 'the Adver_Timer restarted from it');
     assert.equal(r.m.receive(r.adv(100), 'fe80::1:0'), 'stepped_down', 'fe80::1:0 > fe80::10');
   });
 
@@ -510,13 +511,22 @@ describe('Active', () => {
     assert.equal(r.m.state, 'active');
   });
 
-  it('lower priority: discarded, stays Active, the Adver_Timer runs on', () => {
+  it('lower priority: discarded, stays Active, answered at once (RFC 9568 6.4.3), the Adver_Timer restarts; a flood buys one answer per ASSERT_GAP_MS', () => {
     const r = active();
     const t = r.t();
     r.clock.advance(300);
     assert.equal(r.m.receive(r.adv(99), HIGHER), 'discarded');
+    assert.deepEqual(r.fresh(), [{ at: t + 300, kind: 'send', priority: 100 }]);
     r.clock.advance(700);
-    assert.deepEqual(r.fresh(), [{ at: t + 1000, kind: 'send', priority: 100 }]);
+    assert.deepEqual(r.fresh(), [], 'the timer was re-armed at 300');
+    r.clock.advance(300);
+    assert.deepEqual(r.fresh(), [{ at: t + 1300, kind: 'send', priority: 100 }]);
+    for (let i = 0; i < 1000; i++) {
+      r.clock.advance(1);
+      r.m.receive(r.adv(99), HIGHER);
+    }
+    const sent = r.fresh().filter((e) => e.kind === 'send').length;
+    assert.ok(sent <= 1000 / ASSERT_GAP_MS + 1, `${sent} advertisements for 1000 forged ones in 1 s`);
   });
 
   it('priority 0 from another router: an advertisement at once, and the Adver_Timer restarts from it', () => {
