@@ -881,12 +881,20 @@ export function checkTrackLoops(r: Reporter, vrrp: ResolvedVrrp, conditions: Res
     }
     return undefined;
   };
+  // Members of a sync group share their tracked conditions at run time (src/vrrp/coordinator.ts),
+  // so a track in one member that depends on another member's state is the same loop.
+  const groupOf = new Map<string, readonly string[]>();
+  for (const g of vrrp.groups) for (const m of g.members) groupOf.set(m, g.members);
   for (const [name, info] of vrrp.defined) {
     if (info.priority === 255) continue;
     for (const t of info.tracks) {
-      const p = path(t.nameTok.text, name, new Set());
-      if (!p) continue;
-      r.error(t.nameTok, 'E_VRRP_TRACK', `track ${t.nameTok.text} depends on the state of vrrp ${name} itself (${[...p, `vrrp ${name}`].join(' -> ')}): its priority cannot follow its own election${t.weight === 0 ? ', and with weight 0 it could never become Active' : ''}; use nopreempt or preempt_delay to keep an Active in place`);
+      for (const target of groupOf.get(name) ?? [name]) {
+        const p = path(t.nameTok.text, target, new Set());
+        if (!p) continue;
+        const via = target === name ? '' : ` (a member of its sync group, which shares its tracks)`;
+        r.error(t.nameTok, 'E_VRRP_TRACK', `track ${t.nameTok.text} depends on the state of vrrp ${target}${via === '' ? ' itself' : via} (${[...p, `vrrp ${target}`].join(' -> ')}): its priority cannot follow its own election${t.weight === 0 ? ', and with weight 0 it could never become Active' : ''}; use nopreempt or preempt_delay to keep an Active in place`);
+        break;
+      }
     }
   }
 }
