@@ -395,25 +395,49 @@ export class VrrpRouter {
   }
 
   private enterActive(): void {
-    const ifindex = this.vmacIfindex;
-    if (ifindex === undefined) return;
-    const fail = (what: string) => (e: unknown) => this.deps.log.error(`vrrp ${this.cfg.name}: ${what}: ${(e as Error).message}`);
-    void this.deps.ops.setLinkUp(ifindex, true).catch(fail(`cannot bring ${this.cfg.vmacName} up`));
-    // The virtual link-local first (RFC 9568 errata), so RAs and NAs can come from it.
-    for (const a of this.cfg.addresses) {
-      void this.deps.ops.addAddress({ ifindex, family: this.cfg.family, address: a.address, prefixLength: a.prefixLength, nodad: true }).catch(fail(`cannot add ${a.address}/${a.prefixLength}`));
-    }
+    this.applyActive(true);
   }
 
   private leaveActive(): void {
     this.cancelAnnounce();
+    this.applyActive(false);
+  }
+
+  private reconcileTimer: TimerHandle | undefined;
+
+  /**
+   * Put the macvlan in the state the machine is in: up with the virtual addresses (Active), or
+   * down without them. The requests take effect as they are sent; a refusal (reported on the
+   * ack) is retried a second later from the machine's state then, so a Backup never keeps the
+   * virtual address and an Active never stays without it.
+   */
+  private applyActive(active: boolean): void {
     const ifindex = this.vmacIfindex;
     if (ifindex === undefined) return;
-    const fail = (what: string) => (e: unknown) => this.deps.log.warn(`vrrp ${this.cfg.name}: ${what}: ${(e as Error).message}`);
-    for (const a of [...this.cfg.addresses].reverse()) {
-      void this.deps.ops.removeAddress({ ifindex, family: this.cfg.family, address: a.address, prefixLength: a.prefixLength }).catch(fail(`cannot remove ${a.address}`));
+    const fail = (what: string) => (e: unknown) => {
+      this.deps.log.error(`vrrp ${this.cfg.name}: ${what}: ${(e as Error).message}; retrying in 1 s`);
+      this.reconcileSoon();
+    };
+    if (active) {
+      void this.deps.ops.setLinkUp(ifindex, true).catch(fail(`cannot bring ${this.cfg.vmacName} up`));
+      // The virtual link-local first (RFC 9568 errata), so RAs and NAs can come from it.
+      for (const a of this.cfg.addresses) {
+        void this.deps.ops.addAddress({ ifindex, family: this.cfg.family, address: a.address, prefixLength: a.prefixLength, nodad: true }).catch(fail(`cannot add ${a.address}/${a.prefixLength}`));
+      }
+    } else {
+      for (const a of [...this.cfg.addresses].reverse()) {
+        void this.deps.ops.removeAddress({ ifindex, family: this.cfg.family, address: a.address, prefixLength: a.prefixLength }).catch(fail(`cannot remove ${a.address}`));
+      }
+      void this.deps.ops.setLinkUp(ifindex, false).catch(fail(`cannot bring ${this.cfg.vmacName} down`));
     }
-    void this.deps.ops.setLinkUp(ifindex, false).catch(fail(`cannot bring ${this.cfg.vmacName} down`));
+  }
+
+  private reconcileSoon(): void {
+    if (this.reconcileTimer !== undefined || !this.setUp) return;
+    this.reconcileTimer = this.deps.clock.setTimeout(() => {
+      this.reconcileTimer = undefined;
+      if (this.setUp) this.applyActive(this.machine.state === 'active');
+    }, 1000);
   }
 
   /** Unsolicited NAs / gratuitous ARPs for every virtual address, `left` rounds garpIntervalMs apart. */
@@ -463,6 +487,8 @@ export class VrrpRouter {
     this.setUp = false;
     if (this.retryTimer !== undefined) this.deps.clock.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
+    if (this.reconcileTimer !== undefined) this.deps.clock.clearTimeout(this.reconcileTimer);
+    this.reconcileTimer = undefined;
     // A macvlan being created is deleted once it exists.
     if (this.creating !== undefined) await this.creating.catch(() => undefined);
     const ifindex = this.vmacIfindex;

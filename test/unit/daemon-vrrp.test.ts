@@ -374,3 +374,30 @@ test('forged RAs from the virtual link-local with random prefixes: bounded warni
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a refused address change is retried from the state the router is in then', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fh-vrrp-'));
+  const p = await pair(dir);
+  try {
+    let refused = 0;
+    p.r1.backend.kernel.requestFault = (m) => {
+      if (m.type === 20 /* RTM_NEWADDR */ && refused === 0) {
+        refused++;
+        return 1; // EPERM, once
+      }
+      return undefined;
+    };
+    await p.step(4000);
+    const s1 = p.r1.daemon.status().vrrp?.routers[0];
+    assert.equal(s1?.state, 'active');
+    assert.equal(refused, 1);
+    assert.ok(p.r1.log.lines.some((l) => /cannot add fe80::1\/64: .*retrying in 1 s/.test(l)));
+    await p.step(1500);
+    assert.deepEqual(p.r1.backend.kernel.addresses(s1?.vmacIfindex).map((a) => a.address), ['fe80::1'], 'added on the retry');
+  } finally {
+    p.r1.daemon.stop(false);
+    p.r2.daemon.stop(false);
+    await settle();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
