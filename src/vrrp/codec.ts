@@ -59,8 +59,23 @@ export function formatIPv4(b: Uint8Array, offset = 0): string {
   return `${b[offset]}.${b[offset + 1]}.${b[offset + 2]}.${b[offset + 3]}`;
 }
 
+/**
+ * Parsed addresses, by text: every advertisement's checksum needs its source and destination as
+ * bytes, and they are nearly always the same few. Sources come from the wire, so the cache is
+ * capped (cleared when full). Entries are never handed out for writing.
+ */
+const parsed = new Map<string, Uint8Array>();
+const PARSED_MAX = 256;
+
 export function parseAddress(family: VrrpFamily, text: string): Uint8Array {
-  return family === 6 ? parseIPv6(text) : parseIPv4(text);
+  const key = family === 6 ? text : `4 ${text}`;
+  let b = parsed.get(key);
+  if (b === undefined) {
+    b = family === 6 ? parseIPv6(text) : parseIPv4(text);
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(key, b);
+  }
+  return b;
 }
 
 export function formatAddress(family: VrrpFamily, b: Uint8Array, offset = 0): string {
@@ -89,10 +104,10 @@ function pseudoHeader(family: VrrpFamily, source: string, destination: string, l
     const tail = new Uint8Array(8);
     new DataView(tail.buffer).setUint32(0, length);
     tail[7] = VRRP_PROTOCOL;
-    return [parseIPv6(source), parseIPv6(destination), tail];
+    return [parseAddress(6, source), parseAddress(6, destination), tail];
   }
   const tail = Uint8Array.from([0, VRRP_PROTOCOL, (length >> 8) & 0xff, length & 0xff]);
-  return [parseIPv4(source), parseIPv4(destination), tail];
+  return [parseAddress(4, source), parseAddress(4, destination), tail];
 }
 
 /** The checksum a message should carry (its own checksum field is taken as zero). */
