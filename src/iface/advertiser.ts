@@ -95,6 +95,9 @@ export class Advertiser {
       // RFC 4861 6.2.4: the first few advertisements after becoming an advertising interface
       // go out at intervals of at most MAX_INITIAL_RTR_ADVERT_INTERVAL. The first goes now.
       this.initialLeft = MAX_INITIAL_RTR_ADVERTISEMENTS;
+      // A new VRRP Active: the RA this router sent in its previous Active period (before the
+      // peer's) does not hold back the first one now (MinDelayBetweenRAs).
+      if (immediate) this.lastMulticastAt = -Infinity;
       if (this.periodic) this.schedule(this.deps.clock.now(), 'initial');
       // `immediate` (a new VRRP Active): in this very turn, not after the event loop has run
       // the netlink notifications its own takeover caused.

@@ -223,3 +223,22 @@ test('reload keeps the schedule: no extra RA unless the bounds got tighter', () 
   clock.advance(10_000);
   assert.ok(sent.length > n);
 });
+
+test('a new VRRP Active (setReady immediate): the first RA goes out in the same call, not held by its RA of an earlier Active period', () => {
+  const { clock, sent, adv } = setup({ minDelayBetweenRas: 3 });
+  adv.setReady(true, true);
+  assert.deepEqual(sent.map((s) => s.at), [0], 'sent synchronously, no clock.advance needed');
+  clock.advance(1000);
+  adv.setReady(false); // Backup
+  clock.advance(500);
+  adv.setReady(true, true); // Active again 1.5 s later
+  assert.deepEqual(sent.map((s) => s.at), [0, 1500]);
+  // Without `immediate`, MinDelayBetweenRAs holds a re-readied interface back as before.
+  const other = setup({ minDelayBetweenRas: 3 });
+  other.adv.setReady(true);
+  other.clock.advance(1000);
+  other.adv.setReady(false);
+  other.adv.setReady(true);
+  other.clock.advance(5000);
+  assert.equal(other.sent[1]?.at, 3000);
+});
