@@ -25,10 +25,12 @@ export const systemClock: Clock = (() => {
         immediates.set(id, im);
         return { id };
       }
+      // Rounded up: Node truncates a fractional delay, and a timer must not fire early (VRRP's
+      // Active_Down_Interval is 360.9375 ms at a 100 ms interval).
       const t = setTimeout(() => {
         timers.delete(id);
         fn();
-      }, ms);
+      }, Math.ceil(ms));
       timers.set(id, t);
       return { id };
     },
