@@ -133,8 +133,15 @@ export class VrrpCoordinator {
     return this.raw4;
   }
 
+  /** arp_ignore of LAN interfaces before an IPv4 virtual router changed it, restored at stop. */
+  private readonly savedArpIgnore = new Map<string, string>();
+
   private async add(cfg: VrrpInstanceConfig): Promise<void> {
     const raw = this.socketFor(cfg.family);
+    if (cfg.family === 4 && !this.savedArpIgnore.has(cfg.interface)) {
+      const old = this.deps.readSysctl?.(`net/ipv4/conf/${cfg.interface}/arp_ignore`);
+      if (old !== undefined) this.savedArpIgnore.set(cfg.interface, old);
+    }
     if (cfg.family === 4 && this.packet === undefined) this.packet = this.deps.backend.openPacket();
     const router = new VrrpRouter(cfg, {
       clock: this.deps.clock,
@@ -384,6 +391,15 @@ export class VrrpCoordinator {
     this.syncing = true; // no sync-group orders while everything goes down
     await Promise.all([...this.routers.values()].map((r) => r.teardown()));
     this.routers.clear();
+    // The LAN interfaces' own ARP behaviour goes back to what it was before firsthop.
+    for (const [iface, value] of this.savedArpIgnore) {
+      try {
+        this.deps.sysctl(`net/ipv4/conf/${iface}/arp_ignore`, value);
+      } catch {
+        // the interface is gone
+      }
+    }
+    this.savedArpIgnore.clear();
     this.raw6?.close();
     this.raw4?.close();
     this.packet?.close();

@@ -695,7 +695,9 @@ describePrivileged('VRRPv3 on the real kernel (scenario S7)', { tools: ['ip', 't
     assert.deepEqual(routePoll.missing, [], 'the IPv4 default route is there all along');
     assert.ok(replies.length > 50 && replies.at(-1)! > r2first.t, 'pings answered before and after');
     assert.ok(gap.gap <= MDI_100 + 100, `IPv4 ping outage ${f1(gap.gap)} ms <= Master_Down_Interval + 100 = ${f1(MDI_100 + 100)} ms`);
+    assert.equal(await lab.sysctlGet('r2', 'net.ipv4.conf.lan0.arp_ignore'), '1', 'while it runs, lan0 answers ARP only for its own addresses');
     await stopClean(lab, 'r2', r2);
+    assert.equal(await lab.sysctlGet('r2', 'net.ipv4.conf.lan0.arp_ignore'), '0', "lan0's arp_ignore is restored at exit");
   });
 
   it('7. RFC 8475 3.2.2 with VRRP (examples/rfc8475-3.2.2-r1-vrrp.conf): the Active\'s prefix is preferred, the other deprecated', { timeout: 60_000 }, async (t) => {
