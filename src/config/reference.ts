@@ -392,8 +392,14 @@ condition counts as used (no \`W_CONDITION_UNUSED\`); one that depends on the in
 
 const VRRP_GROUPS = `
 Every instance of a sync group changes state with the others (keepalived's \`vrrp_sync_group\`):
-typically the IPv4 and IPv6 virtual routers of one LAN, or a LAN and its uplink side. An instance
-belongs to at most one group; a group of one draws \`W_VRRP_SYNC_GROUP_SINGLE\`.
+typically the IPv4 and IPv6 virtual routers of one LAN, or a LAN and its uplink side. When one
+member becomes Active the others do too; when one leaves Active the others step down with a
+priority-0 advertisement, so the peer's members take over after Skew_Time. The members share
+their \`track\` lines (a failed uplink tracked by one moves them all, rather than one member that the
+others then pull back), and a member out of the election (its interface down, or a weight-0 track
+false) takes the group out with it. A \`track\` that depends on the state of any member of its own
+group is an error (\`E_VRRP_TRACK\`). An instance belongs to at most one group; a group of one draws
+\`W_VRRP_SYNC_GROUP_SINGLE\`.
 `;
 
 const VRRP_INTERFACE = `
@@ -405,6 +411,14 @@ router NAME: while this router is its Active they are sent from the virtual link
 failover; while it is Backup none are sent. NAME must be an IPv6 instance whose \`interface\` is
 this interface; an instance is followed by one interface block at most, and an interface follows
 one instance at most. With \`AdvSendAdvert off\` the statement changes nothing (\`W_VRRP_NO_ADVERT\`).
+
+The source link-layer option carries the virtual MAC (RFC 9568 8.2). On becoming Active the
+first RA goes out at once, then the fast repeats of RFC 4861 6.2.4. No final RA is ever sent
+for such an interface, neither on stepping down nor at exit (\`RemoveAdvOnExit\` does not apply):
+the peer takes over the same virtual router, and a router lifetime of 0 would make hosts drop the
+default route it keeps. While Backup, the router compares the Active's RA with the one it would
+send and warns about every difference (RFC 9568 8.2.3: both routers must send the same options).
+In files with \`vrrp\` blocks \`MinDelayBetweenRAs\` may go down to 0.03 s.
 `;
 
 const VRRP_VMAC = `
@@ -421,6 +435,21 @@ name is at most 4 + 3 + 6 + 2 = 15 characters, so it always fits IFNAMSIZ whatev
 name; family and VRID are written out, so it is unique per interface, family and VRID, and the
 hash keeps interfaces apart. A file where two instances would still get the same name, or where a
 \`use_vmac\` name is the name of an interface of the file, is rejected (\`E_VRRP_VMAC\`).
+
+At run time firsthop creates the macvlan (mode bridge, IPv6 address generation off: no address
+is derived from the virtual MAC, RFC 9568 7.4) down, brings it up with the virtual addresses
+only while Active, and takes them away and the link down when it steps down: a Backup answers
+no Neighbor Solicitation or ARP for the virtual addresses, sends nothing from the virtual MAC
+and accepts no frame addressed to it (RFC 9568 6.4.2). Its IPv6 \`forwarding\` (which sets the
+Router flag of its Neighbor Advertisements) and IPv4 \`forwarding\` follow the LAN interface's;
+for IPv4 it and the LAN interface get \`arp_ignore 1\` (the LAN interface's value is restored at
+exit). Advertisements leave through the macvlan, so their Ethernet source is the virtual MAC, from
+the LAN interface's own link-local (IPv6) or primary IPv4 address. firsthop deletes the macvlan
+at exit; one left by a killed run (same name, a macvlan with the virtual MAC) is replaced at the
+next start, as are \`fhv*\` macvlans on the configured interfaces that no instance owns any more;
+an interface of that name that is not such a macvlan is never touched: firsthop stops with an
+error instead. A LAN interface that is missing at start, or deleted and re-created, gets its
+macvlan when it appears.
 `;
 
 const VRRP_KEEPALIVED_HEAD = `
