@@ -14,9 +14,9 @@ export PATH="${PATH}:/usr/local/sbin:/usr/sbin:/sbin"
 section() { printf '\n=== %s\n' "$*"; }
 
 # --- system packages ---------------------------------------------------------------------
-LAB_PACKAGES=(iproute2 iputils-ping ndisc6 tcpdump radvd bird2 keepalived procps)
+LAB_PACKAGES=(iproute2 iputils-ping nftables ndisc6 tcpdump radvd bird2 keepalived procps)
 # tool -> package that provides it
-declare -A TOOL_PKG=([ip]=iproute2 [ping]=iputils-ping [rdisc6]=ndisc6 [tcpdump]=tcpdump [radvd]=radvd [bird]=bird2 [birdc]=bird2 [keepalived]=keepalived [sysctl]=procps)
+declare -A TOOL_PKG=([ip]=iproute2 [ping]=iputils-ping [nft]=nftables [rdisc6]=ndisc6 [tcpdump]=tcpdump [radvd]=radvd [bird]=bird2 [birdc]=bird2 [keepalived]=keepalived [sysctl]=procps)
 declare -A BUILD_PKG=([python3]=python3 [make]=build-essential [g++]=build-essential [cc]=build-essential)
 
 POLICY_RC=/usr/sbin/policy-rc.d
@@ -95,6 +95,7 @@ echo "node:       $(node --version)"
 echo "npm:        $(npm --version)"
 echo "ip:         $(first_line ip -V)"
 echo "ping:       $(first_line ping -V)"
+echo "nft:        $(first_line nft --version)"
 echo "rdisc6:     $(first_line rdisc6 -V)"
 echo "tcpdump:    $(first_line tcpdump --version)"
 echo "radvd:      $(first_line radvd --version)"

@@ -80,7 +80,7 @@ export async function s7Lab(lab: Lab): Promise<S7Lab> {
 }
 
 /** The S7 pair's config: `examples/s7-vrrp-r1.conf` / `-r2.conf` with the given interval and extras. */
-export function s7Config(opts: { readonly priority: number; readonly advertInt?: number; readonly preemptDelay?: number; readonly extra?: string; readonly ipv4?: boolean }): string {
+export function s7Config(opts: { readonly priority: number; readonly advertInt?: number; readonly preemptDelay?: number; readonly extra?: string; readonly ipv4?: boolean; readonly accept?: boolean }): string {
   const int = opts.advertInt ?? 0.1;
   return `condition uplink {
     link up0 up;
@@ -93,7 +93,7 @@ vrrp lan {
     advert_int ${int};
     virtual_ipaddress { ${S7.virtualLinkLocal}; };
     preempt_delay ${opts.preemptDelay ?? 0};
-    track uplink weight -60;
+    track uplink weight -60;${opts.accept === true ? '\n    accept;' : ''}
 };
 ${opts.ipv4 === true ? `
 vrrp lan4 {

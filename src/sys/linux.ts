@@ -4,6 +4,7 @@
  * The addon is loaded on first use, so code that only uses the in-memory backend never
  * needs it.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { isIPv4 } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -402,5 +403,23 @@ export function linuxBackend(options: LinuxBackendOptions = {}): SystemBackend {
     openRouteNetlink: ({ groups }) => new LinuxNetlinkSocket(loadAddon(), groups, receiveBuffer, netns),
     openRawIp: (options) => new LinuxRawIpSocket(loadAddon(), options, netns),
     openPacket: () => new LinuxPacketSocket(loadAddon(), netns),
+    setFirewall: (name, rules) => setFirewall(name, rules, netns),
   };
+}
+
+/**
+ * nftables through the `nft` command (one call per change, at start, reload and exit only):
+ * `table inet NAME` first makes the delete that follows succeed whether or not it existed.
+ */
+function setFirewall(name: string, rules: string | undefined, netns: string | null): void {
+  if (!/^[a-z][a-z0-9_]{0,30}$/.test(name)) throw new SysError(`invalid nftables table name '${name}'`, 'EINVAL', 22);
+  const script = `table inet ${name}\ndelete table inet ${name}\n${rules === undefined ? '' : `table inet ${name} {\n${rules}\n}\n`}`;
+  const argv = netns === null ? ['nft', '-f', '-'] : ['nsenter', `--net=${netns}`, 'nft', '-f', '-'];
+  try {
+    execFileSync(argv[0]!, argv.slice(1), { input: script, stdio: ['pipe', 'ignore', 'pipe'], timeout: 10_000 });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
+    if (err.code === 'ENOENT') throw new SysError(`${argv[0]} not found (Debian package ${argv[0] === 'nft' ? 'nftables' : 'util-linux'})`, 'ENOENT', 2);
+    throw new SysError(`nft refused the ruleset: ${(err.stderr?.toString() ?? err.message).trim()}`, 'EINVAL', 22);
+  }
 }

@@ -1076,6 +1076,14 @@ export interface InjectedIpPacket {
 /** One simulated host: a SystemBackend whose sockets live in memory. */
 export class MemoryBackend implements SystemBackend {
   readonly kernel = new MemoryKernel();
+  /** nftables tables set with setFirewall, by name (the rules as given). */
+  readonly firewall = new Map<string, string>();
+
+  setFirewall(name: string, rules: string | undefined): void {
+    if (rules === undefined) this.firewall.delete(name);
+    else this.firewall.set(name, rules);
+  }
+
   /** Every packet this host's ICMPv6 sockets sent, in order. */
   readonly sent: SentPacket[] = [];
   /**

@@ -87,6 +87,12 @@ export interface SystemBackend {
   openRawIp(options: { readonly family: 4 | 6; readonly protocol: number; readonly checksumOffset?: number; readonly freebind?: boolean }): RawIpSocket;
   /** AF_PACKET raw socket for sending frames. */
   openPacket(): PacketSocket;
+  /**
+   * Replace the nftables table `inet NAME` with `rules` (the body of the table: chains and
+   * their rules, in nft syntax), or delete the table when `rules` is undefined. Synchronous;
+   * throws SysError (ENOENT when nft is not installed) when it cannot be applied.
+   */
+  setFirewall(name: string, rules: string | undefined): void;
 }
 
 export class SysError extends Error {

@@ -13,6 +13,7 @@ import { VRRP_GROUP_V4, VRRP_GROUP_V6, VRRP_PROTOCOL, decodeAdvertisement, type 
 import { VrrpRouter, type VrrpLinkOps, type VrrpNetView, type VrrpRouterStatus } from './router';
 import type { Transition } from './machine';
 import type { VrrpFamily, VrrpInstanceConfig, VrrpSyncGroupConfig, VrrpTrack } from './types';
+import { isLinkLocal } from '../net/ipv6';
 
 export interface CoordinatorDeps {
   readonly backend: SystemBackend;
@@ -36,6 +37,9 @@ export interface VrrpStatus {
   /** Advertisements dropped before they could be matched to a virtual router, by reason. */
   readonly dropped: Readonly<Record<string, number>>;
 }
+
+/** The nftables table (family inet) that enforces Accept_Mode off. */
+export const FIREWALL_TABLE = 'firsthop_vrrp';
 
 /** The start of firsthop's default macvlan names (src/config/vrrp.ts). */
 export const VMAC_PREFIX = 'fhv';
@@ -92,7 +96,61 @@ export class VrrpCoordinator {
       if (this.stopped) return;
       await this.add(cfg);
     }
+    this.applyAcceptMode();
     this.updateTracking();
+  }
+
+  private firewallSet = false;
+  private firewallCleared = false;
+  private firewallWarned = false;
+
+  /**
+   * Accept_Mode off (RFC 9568 6.1, 6.4.3; the default): the Active does not accept packets
+   * addressed to virtual addresses it does not own, except Neighbor Solicitations and
+   * Advertisements, which MUST NOT be dropped. Linux has no such address flag, so an nftables
+   * input chain drops them. The rules hold in every state: while Backup the addresses are not
+   * local and the input hook never sees packets to them. The address owner and `accept`
+   * instances get no rule.
+   */
+  private applyAcceptMode(): void {
+    const lines: string[] = [];
+    const nd = 'icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert }';
+    for (const r of this.routers.values()) {
+      const c = r.config;
+      if (c.acceptMode || c.priority === 255) continue;
+      const note = `comment "vrrp ${c.name}: Accept_Mode off"`;
+      if (c.family === 4) {
+        lines.push(`    ip daddr { ${c.addresses.map((a) => a.address).join(', ')} } drop ${note}`);
+        continue;
+      }
+      const ll = c.addresses.filter((a) => isLinkLocal(a.address)).map((a) => a.address);
+      const gl = c.addresses.filter((a) => !isLinkLocal(a.address)).map((a) => a.address);
+      // A link-local address is the virtual router's only on its own link.
+      const iif = `iifname { "${c.interface}", "${c.vmacName}" } `;
+      if (ll.length > 0) lines.push(`    ${iif}ip6 daddr { ${ll.join(', ')} } ${nd} accept ${note}`, `    ${iif}ip6 daddr { ${ll.join(', ')} } drop ${note}`);
+      if (gl.length > 0) lines.push(`    ip6 daddr { ${gl.join(', ')} } ${nd} accept ${note}`, `    ip6 daddr { ${gl.join(', ')} } drop ${note}`);
+    }
+    try {
+      if (lines.length === 0) {
+        // Also at the first start: a table a killed run left behind goes (no nft, no table).
+        if (this.firewallSet || !this.firewallCleared) {
+          this.firewallCleared = true;
+          try {
+            this.deps.backend.setFirewall(FIREWALL_TABLE, undefined);
+          } catch (e) {
+            if (this.firewallSet) throw e;
+          }
+        }
+        this.firewallSet = false;
+        return;
+      }
+      this.deps.backend.setFirewall(FIREWALL_TABLE, `  chain accept_mode {\n    type filter hook input priority filter; policy accept;\n${lines.join('\n')}\n  }`);
+      this.firewallSet = true;
+    } catch (e) {
+      if (this.firewallWarned) return;
+      this.firewallWarned = true;
+      this.deps.log.warn(`vrrp: Accept_Mode off is not enforced (packets to the virtual addresses are accepted, as with accept on): ${(e as Error).message}`);
+    }
   }
 
   /** stop() was called: whatever a start or reload still in progress creates is taken down. */
@@ -372,6 +430,7 @@ export class VrrpCoordinator {
       if (r === undefined) await this.add(cfg);
       else r.reconfigure(cfg);
     }
+    this.applyAcceptMode();
     this.updateTracking();
   }
 
@@ -400,6 +459,14 @@ export class VrrpCoordinator {
       }
     }
     this.savedArpIgnore.clear();
+    if (this.firewallSet) {
+      try {
+        this.deps.backend.setFirewall(FIREWALL_TABLE, undefined);
+      } catch (e) {
+        this.deps.log.warn(`vrrp: cannot remove the nftables table ${FIREWALL_TABLE}: ${(e as Error).message}`);
+      }
+      this.firewallSet = false;
+    }
     this.raw6?.close();
     this.raw4?.close();
     this.packet?.close();

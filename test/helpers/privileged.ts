@@ -26,6 +26,7 @@ export const TOOL_PACKAGES: Readonly<Record<string, string>> = {
   ip: 'iproute2',
   bridge: 'iproute2',
   ping: 'iputils-ping',
+  nft: 'nftables',
   rdisc6: 'ndisc6',
   ndisc6: 'ndisc6',
   tcpdump: 'tcpdump',

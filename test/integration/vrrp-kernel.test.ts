@@ -365,7 +365,7 @@ function startKeepalived(lab: Lab, ns: string, priority: number): Keepalived {
 
 // ---------------------------------------------------------------------------------------------
 
-describePrivileged('VRRPv3 on the real kernel (scenario S7)', { tools: ['ip', 'tcpdump', 'ping'], timeout: 240_000 }, () => {
+describePrivileged('VRRPv3 on the real kernel (scenario S7)', { tools: ['ip', 'tcpdump', 'ping', 'nft'], timeout: 240_000 }, () => {
   it('1. two firsthop routers: the host routes via fe80::1 at the virtual MAC; only the Active advertises, RAs only from fe80::1', { timeout: 40_000 }, async (t) => {
     const { lab, r1ll, r2ll } = await newS7(t);
     const r1 = await startFirsthop(lab, 'r1', s7Config({ priority: 150 }));
@@ -581,6 +581,29 @@ describePrivileged('VRRPv3 on the real kernel (scenario S7)', { tools: ['ip', 't
     assert.ok(ms <= 1000, `r2 took ${f1(ms)} ms to replace an Active whose uplink failed (priority 150 -> 90 < 100); its own preempt_delay must not hold it`);
     await stopClean(lab, 'r2', r2);
     await stopClean(lab, 'r1', r1);
+  });
+
+  it('8. Accept_Mode: off (the default) the host cannot ping fe80::1 but resolves it and routes through it; `accept;` on reload lets the ping through; the table goes at exit', { timeout: 40_000 }, async (t) => {
+    const { lab } = await newS7(t);
+    const r1 = await startFirsthop(lab, 'r1', s7Config({ priority: 150 }));
+    await waitTransition(r1, 'lan', 'active');
+    await hostDefaultsVia(lab, S7.virtualLinkLocal);
+    const toServer = await lab.exec('host', ['ping', '-6', '-n', '-c', '2', '-i', '0.2', '-W', '1', S7.server6]);
+    assert.equal(toServer.code, 0, `forwarding through the virtual router works with accept off:\n${toServer.stdout}`);
+    const off = await lab.exec('host', ['ping', '-6', '-n', '-c', '2', '-i', '0.2', '-W', '1', `${S7.virtualLinkLocal}%h0`]);
+    assert.notEqual(off.code, 0, `accept off: no echo reply from fe80::1:\n${off.stdout}`);
+    assert.match(await neighbour(lab, 6, S7.virtualLinkLocal), new RegExp(`lladdr ${VMAC6}`), 'Neighbor Solicitations are still answered (RFC 9568 6.4.3)');
+    const table = await lab.exec('r1', ['nft', 'list', 'table', 'inet', 'firsthop_vrrp']);
+    assert.match(table.stdout, /drop comment "vrrp lan: Accept_Mode off"/);
+    r1.writeConfig(s7Config({ priority: 150, accept: true }));
+    r1.signal('SIGHUP');
+    await r1.waitLog(/reloaded /);
+    const on = await lab.exec('host', ['ping', '-6', '-n', '-c', '2', '-i', '0.2', '-W', '1', `${S7.virtualLinkLocal}%h0`]);
+    assert.equal(on.code, 0, `accept on: fe80::1 answers:\n${on.stdout}`);
+    await stopClean(lab, 'r1', r1);
+    const after = await lab.exec('r1', ['nft', 'list', 'tables']);
+    assert.doesNotMatch(after.stdout, /firsthop_vrrp/, 'no table left after exit');
+    t.diagnostic('accept off: ping to fe80::1 unanswered, NS answered, forwarding works; accept on after SIGHUP: answered');
   });
 
   describePrivileged('with keepalived as the peer', { tools: ['ip', 'tcpdump', 'ping', 'keepalived'] }, () => {

@@ -110,6 +110,11 @@ test('VRRP pair on the memory backend: election, RAs from the virtual router, fa
     assert.deepEqual(p.r2.backend.kernel.addresses(v2.ifindex).map((a) => a.address), []);
     assert.equal(p.r1.backend.kernel.addrGenMode(v1.ifindex), 'none', 'RFC 9568 7.4: no address generated from the virtual MAC');
     assert.ok(p.r1.sysctls.includes(`net/ipv6/conf/${s1?.vmacInterface}/accept_ra=0`));
+    // Accept_Mode off (the default): packets to fe80::1 other than NS/NA are dropped on this link.
+    const fw = p.r1.backend.firewall.get('firsthop_vrrp') ?? '';
+    assert.match(fw, /type filter hook input priority filter; policy accept;/);
+    assert.match(fw, new RegExp(`iifname \\{ "lan0", "${s1?.vmacInterface}" \\} ip6 daddr \\{ fe80::1 \\} icmpv6 type \\{ nd-neighbor-solicit, nd-neighbor-advert \\} accept`));
+    assert.match(fw, /ip6 daddr \{ fe80::1 \} drop comment "vrrp lan: Accept_Mode off"/);
 
     // Only the Active advertises VRRP, from its own link-local, and only it sends RAs: from fe80::1, with the virtual MAC.
     assert.ok(p.adverts().length >= 1);
@@ -153,6 +158,7 @@ test('VRRP pair on the memory backend: election, RAs from the virtual router, fa
     assert.ok(late.length >= 1, 'the new Active sent an RA');
     assert.ok(late.every((ra) => ra.routerLifetime === 1800), 'no RA with router lifetime 0 (no goodbye)');
     assert.equal(p.r1.backend.kernel.linkByName(s1?.vmacInterface ?? ''), undefined, 'the macvlan is deleted at exit');
+    assert.equal(p.r1.backend.firewall.size, 0, 'and the Accept_Mode table');
   } finally {
     p.r1.daemon.stop(false);
     p.r2.daemon.stop(false);

@@ -256,6 +256,7 @@ describe('NetState over the memory kernel', () => {
       openIcmp6: (o) => host.openIcmp6(o),
       openRawIp: (o) => host.openRawIp(o),
       openPacket: () => host.openPacket(),
+      setFirewall: (n, r) => host.setFirewall(n, r),
       openRouteNetlink(o): RawNetlinkSocket {
         const s = host.openRouteNetlink(o);
         let first = true;
