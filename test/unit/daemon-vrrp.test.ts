@@ -36,6 +36,8 @@ interface lan0 {
     MaxRtrAdvInterval 10;
     AdvDefaultLifetime ${routerLifetime};
     prefix 2001:db8:1:1::/64 { };
+    RDNSS 2001:db8:1::53 { AdvRDNSSLifetime 1800; };
+    DNSSL example.net { AdvDNSSLLifetime 1800; };
 };
 `;
 }
@@ -129,6 +131,8 @@ test('VRRP pair on the memory backend: election, RAs from the virtual router, fa
       assert.ok(slla && slla.type === 'sourceLinkLayer');
       assert.equal(formatMac(slla.address), '00:00:5e:00:02:33');
       assert.equal(r.ra.routerLifetime, 1800);
+      // FRR #10344: the interface's RDNSS and DNSSL stay in the virtual router's RAs.
+      assert.deepEqual(r.ra.options.filter((o) => o.type === 'rdnss' || o.type === 'dnssl').map((o) => o.type), ['rdnss', 'dnssl']);
     }
     // An unsolicited NA for fe80::1 with R and O set announced the Active.
     const nas = p.lan.packets.filter((x) => x.data[0] === 136).map((x) => decodeMessage(x.data));
