@@ -322,7 +322,7 @@ interface Keepalived {
   waitLog(re: RegExp, timeoutMs?: number): Promise<void>;
 }
 
-function keepalivedConf(priority: number): string {
+function keepalivedConf(priority: number, ipv4 = false): string {
   return `global_defs {
     router_id ka_${priority}
     vrrp_version 3
@@ -340,12 +340,25 @@ vrrp_instance VI_1 {
         ${S7.virtualLinkLocal}/64
     }
 }
-`;
+${ipv4 ? `
+vrrp_instance VI_4 {
+    state BACKUP
+    version 3
+    interface lan0
+    virtual_router_id 52
+    priority ${priority}
+    advert_int 0.1
+    use_vmac
+    virtual_ipaddress {
+        ${S7.virtual4}/24
+    }
+}
+` : ''}`;
 }
 
-function startKeepalived(lab: Lab, ns: string, priority: number): Keepalived {
+function startKeepalived(lab: Lab, ns: string, priority: number, ipv4 = false): Keepalived {
   const conf = join(lab.dir(), `keepalived-${ns}.conf`);
-  writeFileSync(conf, keepalivedConf(priority));
+  writeFileSync(conf, keepalivedConf(priority, ipv4));
   const child = lab.spawn(ns, [KEEPALIVED, '-n', '-l', '-D', '-f', conf, '-p', join(lab.dir(), `keepalived-${ns}.pid`), '-r', join(lab.dir(), `keepalived-vrrp-${ns}.pid`)]);
   let text = '';
   child.stdout?.on('data', (d: Buffer) => (text += d.toString('utf8')));
@@ -640,6 +653,42 @@ describePrivileged('VRRPv3 on the real kernel (scenario S7)', { tools: ['ip', 't
       assert.ok(takeover <= MDI_100 + 50, `takeover ${f1(takeover)} ms <= ${f1(MDI_100 + 50)} ms`);
       assert.ok(adverts(fs, 6, r1ll).every((a) => a.t < r2first.t), 'exactly one Active: nothing from keepalived after firsthop took over');
       await stopClean(lab, 'r2', r2);
+    });
+
+    it('5c. IPv4: keepalived 150 Active for VRID 52 (checksum over the IPv4 pseudo-header), firsthop 100 Backup hears it; keepalived killed: firsthop takes over', { timeout: 40_000 }, async (t) => {
+      const { lab } = await newS7(t);
+      const cap = await switchCapture(lab);
+      const ka = startKeepalived(lab, 'r1', 150, true);
+      await ka.waitLog(/\(VI_4\) Entering MASTER STATE/);
+      const r2 = await startFirsthop(lab, 'r2', s7Config({ priority: 100, ipv4: true }));
+      await waitFor(async () => (await routerStatus(r2, 'lan4')).activeRouter?.address === S7.r1.lan4, { timeoutMs: 3000, intervalMs: 50, what: "firsthop accepts keepalived's IPv4 advertisements" });
+      await sleep(1000);
+      const s2 = await routerStatus(r2, 'lan4');
+      assert.equal(s2.state, 'backup');
+      assert.deepEqual([s2.activeRouter?.priority, s2.counters.dropped], [150, {}], 'nothing of keepalived dropped (checksum, addresses)');
+      const killedAt = await killBox(lab, 'r1', ka);
+      await waitTransition(r2, 'lan4', 'active', 1, 3000);
+      const fs = await frames(cap);
+      const r2first = adverts(fs, 4, S7.r2.lan4)[0];
+      assert.ok(r2first !== undefined && r2first.t > killedAt - 200, 'firsthop advertises VRID 52 only after keepalived died');
+      const kaLast = adverts(fs, 4, S7.r1.lan4).filter((a) => a.t < r2first.t).at(-1)!;
+      const takeover = r2first.t - kaLast.t;
+      t.diagnostic(`IPv4 takeover from keepalived: ${f1(takeover)} ms (Master_Down_Interval ${f1(MDI_100)} ms)`);
+      assert.ok(takeover <= MDI_100 + 50, `takeover ${f1(takeover)} ms <= ${f1(MDI_100 + 50)} ms`);
+      await stopClean(lab, 'r2', r2);
+    });
+
+    it("5d. IPv4: firsthop 150 Active for VRID 52, keepalived 100 stays Backup (it accepts firsthop's checksum)", { timeout: 40_000 }, async (t) => {
+      const { lab } = await newS7(t);
+      const r1 = await startFirsthop(lab, 'r1', s7Config({ priority: 150, ipv4: true }));
+      await waitTransition(r1, 'lan4', 'active');
+      const ka = startKeepalived(lab, 'r2', 100, true);
+      await ka.waitLog(/\(VI_4\) Entering BACKUP STATE/);
+      await sleep(2000);
+      assert.doesNotMatch(ka.log(), /\(VI_4\) Entering MASTER STATE/, `keepalived never took VRID 52 from firsthop:\n${ka.log()}`);
+      assert.doesNotMatch(ka.log(), /checksum|invalid/i, 'keepalived found nothing wrong with the advertisements');
+      t.diagnostic('keepalived stayed Backup for 2 s under firsthop IPv4 advertisements');
+      await stopClean(lab, 'r1', r1);
     });
 
     it('5b. firsthop 150 Active, keepalived 100 Backup; firsthop SIGTERM: keepalived takes over', { timeout: 40_000 }, async (t) => {
