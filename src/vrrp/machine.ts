@@ -334,11 +334,36 @@ export class VrrpMachine {
     this.adverTimer = undefined;
   }
 
+  /**
+   * (Re)start the Active_Down_Timer to fire `ms` from now. A Backup restarts it on every
+   * advertisement (ten a second at a 100 ms interval): when the timer already runs and would
+   * fire earlier, only the deadline moves, and the timer re-arms itself for the rest when it
+   * fires, instead of a clear and a new timer per advertisement.
+   */
   private armDownTimer(ms: number): void {
-    this.cancelDownTimer();
-    this.downDueAt = this.deps.clock.now() + ms;
+    const due = this.deps.clock.now() + ms;
+    const pending = this.downTimerAt;
+    this.downDueAt = due;
+    if (this.downTimer !== undefined && pending !== undefined && pending <= due) return;
+    if (this.downTimer !== undefined) this.deps.clock.clearTimeout(this.downTimer);
+    this.startDownTimer(ms);
+  }
+
+  /** When the underlying timer fires (at or before downDueAt). */
+  private downTimerAt: number | undefined;
+
+  private startDownTimer(ms: number): void {
+    this.downTimerAt = this.deps.clock.now() + ms;
     this.downTimer = this.deps.clock.setTimeout(() => {
       this.downTimer = undefined;
+      this.downTimerAt = undefined;
+      const due = this.downDueAt;
+      if (due === undefined) return;
+      const left = due - this.deps.clock.now();
+      if (left > 0) {
+        this.startDownTimer(left); // the deadline moved while the timer ran
+        return;
+      }
       this.downDueAt = undefined;
       if (this.st !== 'backup') return;
       const heard = this.activeSeen;
@@ -349,6 +374,7 @@ export class VrrpMachine {
   private cancelDownTimer(): void {
     if (this.downTimer !== undefined) this.deps.clock.clearTimeout(this.downTimer);
     this.downTimer = undefined;
+    this.downTimerAt = undefined;
     this.downDueAt = undefined;
   }
 }
