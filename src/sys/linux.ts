@@ -283,8 +283,17 @@ class LinuxRawIpSocket implements RawIpSocket {
     }
   }
 
+  /** Parsed send addresses (a VRRP Active sends to the same group from the same source ten times a second); capped. */
+  private readonly parsed = new Map<string, Uint8Array>();
+
   private parse(address: string): Uint8Array {
-    return this.family === 4 ? parseIPv4(address) : parseIPv6(address);
+    let b = this.parsed.get(address);
+    if (b === undefined) {
+      b = this.family === 4 ? parseIPv4(address) : parseIPv6(address);
+      if (this.parsed.size >= 64) this.parsed.clear();
+      this.parsed.set(address, b);
+    }
+    return b;
   }
 
   send(data: Uint8Array, destination: string, ifindex: number, source?: string): void {

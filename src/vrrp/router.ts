@@ -360,14 +360,21 @@ export class VrrpRouter {
     this.refresh();
   }
 
+  private encoded: { readonly key: string; readonly cfg: VrrpInstanceConfig; readonly bytes: Buffer } | undefined;
+
   private sendAdvertisement(priority: number): void {
     const source = this.machine.primaryAddress;
     const ifindex = this.vmacIfindex;
     if (source === undefined || ifindex === undefined) return;
     const group = this.cfg.family === 6 ? VRRP_GROUP_V6 : VRRP_GROUP_V4;
-    const adv: Advertisement = { vrid: this.cfg.vrid, priority, maxAdvertIntervalCs: this.cfg.advertIntervalCs, addresses: this.cfg.addresses.map((a) => a.address) };
+    // The same bytes go out ten times a second: encoded again only when something in them changed.
+    const key = `${priority} ${source} ${this.cfg.advertIntervalCs} ${this.cfg.vrid}`;
+    if (this.encoded?.key !== key || this.encoded.cfg !== this.cfg) {
+      const adv: Advertisement = { vrid: this.cfg.vrid, priority, maxAdvertIntervalCs: this.cfg.advertIntervalCs, addresses: this.cfg.addresses.map((a) => a.address) };
+      this.encoded = { key, cfg: this.cfg, bytes: encodeAdvertisement(this.cfg.family, adv, source, group) };
+    }
     try {
-      this.deps.raw.send(encodeAdvertisement(this.cfg.family, adv, source, group), group, ifindex, source);
+      this.deps.raw.send(this.encoded.bytes, group, ifindex, source);
     } catch (e) {
       this.sendErrors++;
       this.warnSend(`sending the advertisement failed: ${(e as Error).message}`);
