@@ -7,9 +7,9 @@
  * strict about lengths (NetlinkParseError) but skip unknown attributes. Encoders exist for
  * the requests and for the in-memory kernel of the tests.
  */
-import { isIPv4 } from 'node:net';
 import { endianness } from 'node:os';
 import { formatIPv6, formatMac, parseIPv6, parseMac } from '../net/ipv6';
+import { formatIPv4, parseIPv4 } from '../net/ipv4';
 import type { AddressInfo, Ipv4AddressInfo, LinkInfo, RouteInfo } from './types';
 import {
   AF_INET,
@@ -232,15 +232,6 @@ export function encodeNested(type: number, children: readonly Uint8Array[]): Buf
   return encodeAttribute(type | NLA_F_NESTED, Buffer.concat(children));
 }
 
-/** Four bytes of a dotted-quad IPv4 address; throws RangeError on anything else. */
-export function parseIPv4(text: string): Buffer {
-  if (!isIPv4(text)) throw new RangeError(`invalid IPv4 address '${text}'`);
-  return Buffer.from(text.split('.').map(Number));
-}
-
-export function formatIPv4(b: Uint8Array, offset = 0): string {
-  return `${b[offset] ?? 0}.${b[offset + 1] ?? 0}.${b[offset + 2] ?? 0}.${b[offset + 3] ?? 0}`;
-}
 
 function readU32Attr(a: Buffer | undefined, what: string): number | undefined {
   if (a === undefined) return undefined;

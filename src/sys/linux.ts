@@ -6,9 +6,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { isIPv4 } from 'node:net';
 import { dirname, join } from 'node:path';
 import { formatIPv6, isMulticast, parseIPv6 } from '../net/ipv6';
+import { formatIPv4, isMulticast4, parseIPv4 } from '../net/ipv4';
 import {
   SysError,
   type Icmp6Socket,
@@ -214,17 +214,13 @@ class LinuxIcmp6Socket implements Icmp6Socket {
   }
 }
 
-function parseIPv4(text: string): Uint8Array {
-  if (!isIPv4(text)) throw new SysError(`${text} is not an IPv4 address`, 'EINVAL', 22);
-  return Uint8Array.from(text.split('.').map(Number));
-}
-
-function formatIPv4(bytes: Uint8Array): string {
-  return `${bytes[0] ?? 0}.${bytes[1] ?? 0}.${bytes[2] ?? 0}.${bytes[3] ?? 0}`;
-}
-
-function isMulticast4(bytes: Uint8Array): boolean {
-  return ((bytes[0] ?? 0) & 0xf0) === 0xe0;
+/** parseIPv4, failing as the rest of the backend does (SysError EINVAL). */
+function ipv4Bytes(text: string): Uint8Array {
+  try {
+    return parseIPv4(text);
+  } catch {
+    throw new SysError(`${text} is not an IPv4 address`, 'EINVAL', 22);
+  }
 }
 
 export interface RawIpOptions {
@@ -289,7 +285,7 @@ class LinuxRawIpSocket implements RawIpSocket {
   private parse(address: string): Uint8Array {
     let b = this.parsed.get(address);
     if (b === undefined) {
-      b = this.family === 4 ? parseIPv4(address) : parseIPv6(address);
+      b = this.family === 4 ? ipv4Bytes(address) : parseIPv6(address);
       if (this.parsed.size >= 64) this.parsed.clear();
       this.parsed.set(address, b);
     }

@@ -18,8 +18,8 @@
  * Delivery is asynchronous (microtasks, so fake timers do not stall it): `await settle()`
  * after an action lets every resulting delivery, and what handlers sent in response, land.
  */
-import { isIPv4 } from 'node:net';
 import { formatIPv6, formatMac, isMulticast, isUnspecified, parseIPv6, parseMac } from '../net/ipv6';
+import { formatIPv4, isMulticast4, parseIPv4 } from '../net/ipv4';
 import {
   encodeAddressMessage,
   encodeDone,
@@ -28,10 +28,8 @@ import {
   encodeLinkMessage,
   encodeMessage,
   encodeRouteMessage,
-  formatIPv4,
   macvlanModeName,
   parseAttributes,
-  parseIPv4,
   parseMessages,
   readHostI32,
   readHostU32,
@@ -873,8 +871,8 @@ function canonicalIpv4(text: string): string {
 }
 
 function sameSubnet4(a: string, b: string, prefixLength: number): boolean {
-  const x = parseIPv4(a).readUInt32BE(0);
-  const y = parseIPv4(b).readUInt32BE(0);
+  const x = Buffer.from(parseIPv4(a)).readUInt32BE(0);
+  const y = Buffer.from(parseIPv4(b)).readUInt32BE(0);
   const mask = prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
   return ((x & mask) >>> 0) === ((y & mask) >>> 0);
 }
@@ -951,12 +949,15 @@ export interface InjectedPacket {
 /** Canonical text of an address of `family`; throws like the Linux backend on a bad one. */
 function canonicalAddress(family: 4 | 6, text: string): string {
   if (family === 6) return formatIPv6(parseIPv6(text));
-  if (!isIPv4(text)) throw sysError('EINVAL', `${text} is not an IPv4 address`);
-  return text.split('.').map(Number).join('.');
+  try {
+    return formatIPv4(parseIPv4(text));
+  } catch {
+    throw sysError('EINVAL', `${text} is not an IPv4 address`);
+  }
 }
 
 function isMulticastAddress(family: 4 | 6, address: string): boolean {
-  return family === 6 ? isMulticast(address) : (Number(address.split('.')[0]) & 0xf0) === 0xe0;
+  return family === 6 ? isMulticast(address) : isMulticast4(parseIPv4(address));
 }
 
 function isLinkScoped6(address: string): boolean {

@@ -6,7 +6,7 @@
  */
 import { encodeMessage } from '../wire';
 import { parseMac } from '../net/ipv6';
-import { parseIPv4 } from './codec';
+import { parseIPv4 } from '../net/ipv4';
 
 /**
  * Unsolicited NA (RFC 4861 7.2.6) for `target`: R=1 (users.md item 4 and keepalived #1330:

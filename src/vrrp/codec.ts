@@ -14,6 +14,7 @@
  *  |                  IPvX Address(es) ...                         |
  */
 import { formatIPv6, parseIPv6 } from '../net/ipv6';
+import { formatIPv4, parseIPv4 } from '../net/ipv4';
 import type { VrrpFamily } from './types';
 
 /** IP protocol number of VRRP (RFC 9568 5.1.1.4 / 5.1.2.4). */
@@ -47,16 +48,6 @@ export interface DecodedAdvertisement extends Advertisement {
 
 export function addressLength(family: VrrpFamily): number {
   return family === 6 ? 16 : 4;
-}
-
-export function parseIPv4(text: string): Uint8Array {
-  const parts = text.split('.');
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) throw new RangeError(`invalid IPv4 address '${text}'`);
-  return Uint8Array.from(parts.map(Number));
-}
-
-export function formatIPv4(b: Uint8Array, offset = 0): string {
-  return `${b[offset]}.${b[offset + 1]}.${b[offset + 2]}.${b[offset + 3]}`;
 }
 
 /**

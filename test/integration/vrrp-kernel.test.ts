@@ -20,7 +20,8 @@ import { FIRSTHOP_MAIN, startFirsthop, type FirsthopHandle } from '../../src/lab
 import { Lab, addresses, capture, defaultRoutes, realtimeMicros, run, waitFor, waitLinkLocal, type Capture, type CapturedPacket } from '../../src/lab/netns';
 import { S7, s7Config, s7Lab } from '../../src/lab/vrrp';
 import { formatIPv6, formatMac } from '../../src/net/ipv6';
-import { decodeAdvertisement, formatIPv4 } from '../../src/vrrp/codec';
+import { decodeAdvertisement } from '../../src/vrrp/codec';
+import { formatIPv4 } from '../../src/net/ipv4';
 import type { VrrpRouterStatus } from '../../src/vrrp/router';
 import { decodeMessage, type NdMessage } from '../../src/wire';
 import { describePrivileged } from '../helpers/privileged';

@@ -17,14 +17,13 @@ import {
   compareAddresses,
   decodeAdvertisement,
   encodeAdvertisement,
-  formatIPv4,
-  parseIPv4,
   virtualMac,
   vrrpChecksum,
   type Advertisement,
   type DecodeResult,
   type VrrpDropReason,
 } from '../../src/vrrp/codec';
+import { formatIPv4, parseIPv4 } from '../../src/net/ipv4';
 import type { VrrpFamily } from '../../src/vrrp/types';
 
 // ---------------------------------------------------------------------------------------------
