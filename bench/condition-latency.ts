@@ -48,12 +48,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { capture, prepareHost, prepareRouter, RA_FILTER, realtimeMicros, waitLinkLocal, type Capture, type CapturedPacket, type Lab } from '../src/lab/netns';
+import { capture, prepareHost, prepareRouter, RA_FILTER, waitLinkLocal, type Capture, type CapturedPacket, type Lab } from '../src/lab/netns';
 import { startFirsthop, type FirsthopHandle } from '../src/lab/firsthop';
 import { linuxBackend } from '../src/sys/linux';
 import { NetState } from '../src/netlink/state';
 import type { ChildProcess } from 'node:child_process';
-import { fmt, log, machineInfo, percentile, REPO_ROOT, runBench, sleep, table, writeResult } from './common';
+import { calibrate, fmt, log, machineInfo, nowUs, percentile, REPO_ROOT, runBench, sleep, table, writeResult } from './common';
 import { prefixLifetimes, RtnlClient, type RouteSpec, type SentRequest } from './condition-rtnl';
 
 function arg(name: string, dflt: number): number {
@@ -93,34 +93,7 @@ type Kind = 'link' | 'route';
 type Direction = 'down' | 'up';
 
 // ---------------------------------------------------------------------------------------
-// Clock: CLOCK_REALTIME in µs, as the pcap stamps.
-
-let clockOffsetUs = 0;
-
-function nowUs(): number {
-  return realtimeMicros() + clockOffsetUs;
-}
-
-/**
- * Offset of realtimeMicros() from CLOCK_REALTIME: at an edge of Date.now() (a whole
- * millisecond of CLOCK_REALTIME), compare; median of 9 edges (about 9 ms of spinning).
- */
-function calibrate(): number {
-  const xs: number[] = [];
-  for (let i = 0; i < 9; i++) {
-    const a = Date.now();
-    let b: number;
-    let p: number;
-    do {
-      p = realtimeMicros();
-      b = Date.now();
-    } while (b === a);
-    xs.push(b * 1000 - p);
-  }
-  xs.sort((x, y) => x - y);
-  clockOffsetUs = xs[4]!;
-  return clockOffsetUs;
-}
+// Clock: nowUs() and calibrate() from ./common (CLOCK_REALTIME in µs, as the pcap stamps).
 
 // ---------------------------------------------------------------------------------------
 // Recorders of timestamped observations, with waiting.

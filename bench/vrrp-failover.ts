@@ -39,11 +39,11 @@
 import { execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { capture, realtimeMicros, waitLinkLocal, type Capture, type CapturedPacket, type Lab } from '../src/lab/netns';
+import { capture, waitLinkLocal, type Capture, type CapturedPacket, type Lab } from '../src/lab/netns';
 import { startFirsthop, type FirsthopHandle } from '../src/lab/firsthop';
 import { S7, s7Config, s7Lab } from '../src/lab/vrrp';
 import { formatIPv6 } from '../src/net/ipv6';
-import { cpuSample, fmt, log, machineInfo, memSample, percentile, REPO_ROOT, runBench, sleep, table, writeResult, type CpuSample, type MemSample } from './common';
+import { calibrate, cpuSample, fmt, log, machineInfo, memSample, nowUs, percentile, REPO_ROOT, runBench, sleep, table, writeResult, type CpuSample, type MemSample } from './common';
 import { RtnlClient } from './condition-rtnl';
 
 function numArg(name: string, dflt: number): number {
@@ -105,30 +105,7 @@ function masterDownMs(intervalS: number, priority: number): number {
 }
 
 // ---------------------------------------------------------------------------------------
-// Clock: CLOCK_REALTIME in µs, as the pcap stamps (see condition-latency.ts).
-
-let clockOffsetUs = 0;
-
-function nowUs(): number {
-  return realtimeMicros() + clockOffsetUs;
-}
-
-function calibrate(): number {
-  const xs: number[] = [];
-  for (let i = 0; i < 9; i++) {
-    const a = Date.now();
-    let b: number;
-    let p: number;
-    do {
-      p = realtimeMicros();
-      b = Date.now();
-    } while (b === a);
-    xs.push(b * 1000 - p);
-  }
-  xs.sort((x, y) => x - y);
-  clockOffsetUs = xs[4]!;
-  return clockOffsetUs;
-}
+// Clock: nowUs() and calibrate() from ./common (CLOCK_REALTIME in µs, as the pcap stamps).
 
 function cpuTimes(): { busy: number; total: number } {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);

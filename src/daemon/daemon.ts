@@ -12,7 +12,7 @@ import { NetState } from '../netlink/state';
 import { InterfaceRuntime } from '../iface/runtime';
 import type { Clock } from '../iface/clock';
 import { systemClock } from '../iface/clock';
-import type { Logger } from './log';
+import { LineBudget, type Logger } from './log';
 import { validateReceived, DropCounters } from '../wire';
 import { ICMP6, type RouterAdvertisement } from '../wire/types';
 import { checkConsistency, compareVirtualRouterRas } from './consistency';
@@ -26,9 +26,9 @@ import type { AdvertiserStats } from '../iface/advertiser';
 import type { Withdrawal } from '../ra/withdrawals';
 import { loadState, saveState, STATE_VERSION, type StateFile } from './state';
 import type { TimerHandle } from '../iface/clock';
-import { VrrpCoordinator, type VrrpStatus } from '../vrrp/coordinator';
+import type { VrrpCoordinator, VrrpStatus } from '../vrrp/coordinator';
 import type { VrrpVia } from '../iface/runtime';
-import { NetlinkRequester } from '../netlink/requests';
+import type { NetlinkRequester } from '../netlink/requests';
 import { readFileSync, writeFileSync } from 'node:fs';
 
 export class ConfigError extends Error {
@@ -194,6 +194,10 @@ export class Daemon {
 
   /** Create the virtual routers (their macvlans) and join their elections. */
   private async startVrrp(config: Config): Promise<void> {
+    // Loaded only for a config with virtual routers: a plain RA daemon starts without them.
+    const { VrrpCoordinator } = await import('../vrrp/coordinator');
+    const { NetlinkRequester } = await import('../netlink/requests');
+    if (this.net === undefined) return; // stopped while the modules loaded
     this.requester = NetlinkRequester.open(this.opts.backend);
     this.vrrp = new VrrpCoordinator({
       backend: this.opts.backend,
@@ -491,22 +495,8 @@ export class Daemon {
   }
 
   private readonly reported = new Map<string, number>();
-  private warnWindow = { start: -Infinity, lines: 0, suppressed: 0 };
-
-  /** At most WARN_LINES_PER_MINUTE inconsistency lines a minute, whatever the sources; then a count. */
-  private warnBudget(now: number): boolean {
-    const w = this.warnWindow;
-    if (now - w.start >= 60_000) {
-      if (w.suppressed > 0) this.opts.log.warn(`${w.suppressed} more inconsistent RA fields in the last minute were not logged (see status counters)`);
-      this.warnWindow = { start: now, lines: 0, suppressed: 0 };
-    }
-    if (this.warnWindow.lines >= WARN_LINES_PER_MINUTE) {
-      this.warnWindow.suppressed++;
-      return false;
-    }
-    this.warnWindow.lines++;
-    return true;
-  }
+  /** Inconsistency lines, whatever the sources and fields. */
+  private readonly inconsistencyLines = new LineBudget(WARN_LINES_PER_MINUTE, (n) => this.opts.log.warn(`${n} more inconsistent RA fields in the last minute were not logged (see status counters)`));
 
   /** RFC 4861 6.2.7: log RAs from other routers that contradict ours (rate-limited per source and field). */
   private checkRa(rt: InterfaceRuntime, source: string, ra: RouterAdvertisement): void {
@@ -530,7 +520,7 @@ export class Daemon {
         if (this.reported.size >= MAX_REPORTED) this.reported.clear();
       }
       this.reported.set(key, now);
-      if (!this.warnBudget(now)) continue;
+      if (!this.inconsistencyLines.take(now)) continue;
       if (peer) {
         // The other router of our virtual router: hosts keep the RA they last heard, so a
         // failover would change what they are told.

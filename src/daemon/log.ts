@@ -59,3 +59,35 @@ export function memoryLogger(): Logger & { lines: string[] } {
     debug: (m) => lines.push(`debug: ${m}`),
   };
 }
+
+/**
+ * At most `perMinute` lines a minute; past that, lines are only counted, and the count goes to
+ * `summary` when the next minute starts. For warnings about what the wire sends: the limit holds
+ * across all sources, so a stranger on the LAN cannot fill the log.
+ */
+export class LineBudget {
+  private start = -Infinity;
+  private lines = 0;
+  private suppressed = 0;
+
+  constructor(
+    private readonly perMinute: number,
+    private readonly summary: (suppressed: number) => void = () => undefined,
+  ) {}
+
+  /** Whether a line may be written at `now` (ms). */
+  take(now: number): boolean {
+    if (now - this.start >= 60_000) {
+      if (this.suppressed > 0) this.summary(this.suppressed);
+      this.start = now;
+      this.lines = 0;
+      this.suppressed = 0;
+    }
+    if (this.lines >= this.perMinute) {
+      this.suppressed++;
+      return false;
+    }
+    this.lines++;
+    return true;
+  }
+}

@@ -7,7 +7,7 @@
  */
 import type { Icmp6Socket, IpPacket, PacketSocket, RawIpSocket, SystemBackend } from '../sys/types';
 import type { Clock } from '../iface/clock';
-import type { Logger } from '../daemon/log';
+import { LineBudget, type Logger } from '../daemon/log';
 import type { NetEvent } from '../netlink/types';
 import { VRRP_GROUP_V4, VRRP_GROUP_V6, VRRP_PROTOCOL, decodeAdvertisement, type VrrpDropReason } from './codec';
 import { VrrpRouter, type VrrpLinkOps, type VrrpNetView, type VrrpRouterStatus } from './router';
@@ -58,7 +58,7 @@ export class VrrpCoordinator {
   private packet: PacketSocket | undefined;
   private readonly joined = new Map<string, number>(); // `${family} ${ifindex}` -> ifindex
   private readonly dropped: Record<string, number> = {};
-  private dropLog = { windowStart: 0, lines: 0, suppressed: 0 };
+  private readonly dropLines = new LineBudget(DROP_LOG_PER_MINUTE, (n) => this.deps.log.info(`vrrp: ${n} more advertisements dropped in the last minute (see status counters)`));
   /** A sync-group order is being carried out: its own transitions order nothing more. */
   private syncing = false;
   private unsubscribe: (() => void) | undefined;
@@ -291,17 +291,7 @@ export class VrrpCoordinator {
 
   private drop(reason: VrrpDropReason, detail: string): void {
     this.dropped[reason] = (this.dropped[reason] ?? 0) + 1;
-    const now = this.deps.clock.now();
-    if (now - this.dropLog.windowStart >= 60_000) {
-      if (this.dropLog.suppressed > 0) this.deps.log.info(`vrrp: ${this.dropLog.suppressed} more advertisements dropped in the last minute (see status counters)`);
-      this.dropLog = { windowStart: now, lines: 0, suppressed: 0 };
-    }
-    if (this.dropLog.lines < DROP_LOG_PER_MINUTE) {
-      this.dropLog.lines++;
-      this.deps.log.debug(`vrrp: dropped advertisement (${reason}): ${detail}`);
-    } else {
-      this.dropLog.suppressed++;
-    }
+    if (this.dropLines.take(this.deps.clock.now())) this.deps.log.debug(`vrrp: dropped advertisement (${reason}): ${detail}`);
   }
 
   private groupOf(name: string): VrrpSyncGroupConfig | undefined {
@@ -309,30 +299,20 @@ export class VrrpCoordinator {
   }
 
   /** Transition lines per router and minute (forged priority-0 advertisements can make a Backup flap). */
-  private readonly transitionLog = new Map<string, { start: number; lines: number; suppressed: number }>();
-
-  private logTransition(router: VrrpRouter, line: string): void {
-    const now = this.deps.clock.now();
-    let w = this.transitionLog.get(router.name);
-    if (w === undefined || now - w.start >= 60_000) {
-      if (w !== undefined && w.suppressed > 0) this.deps.log.warn(`vrrp ${router.name}: ${w.suppressed} more transitions in the last minute were not logged (a flapping peer or forged advertisements?)`);
-      w = { start: now, lines: 0, suppressed: 0 };
-      this.transitionLog.set(router.name, w);
-    }
-    if (w.lines >= TRANSITION_LINES_PER_MINUTE) {
-      w.suppressed++;
-      return;
-    }
-    w.lines++;
-    this.deps.log.info(line);
-  }
+  private readonly transitionLines = new Map<string, LineBudget>();
 
   private onTransition(router: VrrpRouter, t: Transition): void {
-    const s = router.status();
-    this.logTransition(
-      router,
-      `vrrp ${router.name}: ${t.from} -> ${t.to}: ${t.reason} (${router.config.interface} VRID ${router.config.vrid} IPv${router.family}, priority ${s.priority}, interval ${router.config.advertIntervalCs} cs${s.activeRouter !== undefined && t.to === 'backup' ? `, Active ${s.activeRouter.address}` : ''})`,
-    );
+    let budget = this.transitionLines.get(router.name);
+    if (budget === undefined) {
+      budget = new LineBudget(TRANSITION_LINES_PER_MINUTE, (n) => this.deps.log.warn(`vrrp ${router.name}: ${n} more transitions in the last minute were not logged (a flapping peer or forged advertisements?)`));
+      this.transitionLines.set(router.name, budget);
+    }
+    if (budget.take(this.deps.clock.now())) {
+      const active = router.machine.active;
+      this.deps.log.info(
+        `vrrp ${router.name}: ${t.from} -> ${t.to}: ${t.reason} (${router.config.interface} VRID ${router.config.vrid} IPv${router.family}, priority ${router.machine.priority}, interval ${router.config.advertIntervalCs} cs${active !== undefined && t.to === 'backup' ? `, Active ${active.address}` : ''})`,
+      );
+    }
     this.deps.changed(router, t);
     const group = this.groupOf(router.name);
     if (group === undefined || this.syncing) return;
@@ -402,14 +382,14 @@ export class VrrpCoordinator {
         for (const m of group.members) {
           const other = this.routers.get(m);
           if (other === undefined || other === r) continue;
-          const f = other.status().fault;
+          const f = other.fault;
           if (f !== undefined && !f.startsWith('sync group') && f !== 'not started') {
             fault = `sync group ${group.name}: ${m} is out of the election (${f})`;
             break;
           }
         }
       }
-      r.setPriority(priority, changes, changes.map((c) => `${c.condition} ${c.weight > 0 ? '+' : ''}${c.weight}`).join(', ') || 'no tracked condition changes it');
+      r.setPriority(priority, changes);
       r.setTrackFault(fault);
     }
   }

@@ -186,7 +186,7 @@ export class VrrpMachine {
    * new priority at once, so a Backup that now outranks it can start preempting without
    * waiting for the next Adver_Timer.
    */
-  setPriority(priority: number, reason: string): void {
+  setPriority(priority: number): void {
     const p = this.isOwner ? PRIORITY_OWNER : Math.min(254, Math.max(1, Math.round(priority)));
     if (p === this.effective) return;
     // Our priority rises (a tracked condition recovered): take the LAN back only after the
@@ -199,7 +199,6 @@ export class VrrpMachine {
     }
     // A Backup's running Active_Down_Timer keeps its due time; the next advertisement it
     // accepts re-arms it with the Skew_Time of the new priority.
-    void reason;
   }
 
   /** An advertisement passed the receive checks and is for this virtual router (RFC 9568 6.4.2 / 6.4.3). */

@@ -24,7 +24,7 @@
 import type { Icmp6Socket, PacketSocket, RawIpSocket } from '../sys/types';
 import type { AddressInfo, LinkInfo, NetEvent } from '../netlink/types';
 import type { Clock, TimerHandle } from '../iface/clock';
-import type { Logger } from '../daemon/log';
+import { LineBudget, type Logger } from '../daemon/log';
 import { ALL_NODES, isLinkLocal } from '../net/ipv6';
 import { VrrpMachine, type MachineConfig, type Transition } from './machine';
 import { VRRP_GROUP_V4, VRRP_GROUP_V6, encodeAdvertisement, virtualMac, type Advertisement, type DecodedAdvertisement, type VrrpDropReason } from './codec';
@@ -152,6 +152,11 @@ export class VrrpRouter {
   get parent(): number | undefined {
     return this.parentIfindex;
   }
+  /** Why the router is out of the election now (interface down, fault condition), if it is. */
+  get fault(): string | undefined {
+    return this.faultReason;
+  }
+
   /** The virtual link-local address (IPv6): the first virtual address. */
   get virtualLinkLocal(): string | undefined {
     return this.cfg.family === 6 ? this.cfg.addresses[0]?.address : undefined;
@@ -302,9 +307,9 @@ export class VrrpRouter {
   }
 
   /** The tracked conditions now changing the priority (status shows them). */
-  setPriority(priority: number, changes: readonly { condition: string; weight: number }[], why: string): void {
+  setPriority(priority: number, changes: readonly { condition: string; weight: number }[]): void {
     this.changes = changes;
-    this.machine.setPriority(priority, why);
+    this.machine.setPriority(priority);
   }
 
   private setFault(reason: string | undefined): void {
@@ -381,13 +386,11 @@ export class VrrpRouter {
     }
   }
 
-  private warnedMismatch = -Infinity;
-
   /** One line a minute at most: a misconfigured peer sends ten of these a second. */
+  private readonly mismatchLines = new LineBudget(1);
+
   private warnMismatch(source: string, adv: DecodedAdvertisement): void {
-    const now = this.deps.clock.now();
-    if (now - this.warnedMismatch < 60_000) return;
-    this.warnedMismatch = now;
+    if (!this.mismatchLines.take(this.deps.clock.now())) return;
     this.deps.log.warn(
       `vrrp ${this.cfg.name}: ${source} advertises VRID ${adv.vrid} with ${adv.addresses.join(' ')}, this router has ${this.cfg.addresses.map((a) => a.address).join(' ')} (RFC 9568 7.1: ${adv.priority === 255 ? 'accepted from the address owner' : 'dropped'}; the two configurations must list the same virtual addresses)`,
     );

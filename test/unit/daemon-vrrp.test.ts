@@ -3,7 +3,7 @@
  * election, the macvlan and addresses of the Active only, RAs from the virtual router only,
  * failover on shutdown without a goodbye RA, priority from a condition, and cleanup.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,7 +50,9 @@ interface Router {
   readonly sysctls: string[];
 }
 
-async function pair(dir: string, r2RouterLifetime = 1800) {
+/** Two daemons on one simulated LAN; stopped and their files removed when the test ends. */
+async function pair(t: TestContext, r2RouterLifetime = 1800) {
+  const dir = mkdtempSync(join(tmpdir(), 'fh-vrrp-'));
   const lan = new MemoryLink('lan');
   const mk = async (name: string, priority: number, ll: string, mac: string, lifetime = 1800): Promise<Router> => {
     const file = join(dir, `${name}.conf`);
@@ -69,6 +71,12 @@ async function pair(dir: string, r2RouterLifetime = 1800) {
   };
   const r1 = await mk('r1', 150, 'fe80::a', '02:00:00:00:00:0a');
   const r2 = await mk('r2', 100, 'fe80::b', '02:00:00:00:00:0b', r2RouterLifetime);
+  t.after(async () => {
+    r1.daemon.stop(false);
+    r2.daemon.stop(false);
+    await settle();
+    rmSync(dir, { recursive: true, force: true });
+  });
   /** Move both clocks `ms` in 10 ms steps, letting every delivery land between steps. */
   const step = async (ms: number): Promise<void> => {
     for (let t = 0; t < ms; t += 10) {
@@ -87,88 +95,80 @@ async function pair(dir: string, r2RouterLifetime = 1800) {
       assert.ok(d.ok, 'every advertisement on the wire passes our own receive checks');
       return { from: p.from === r1.backend ? 'r1' : 'r2', source: p.source, priority: d.adv.priority };
     });
-  return { lan, r1, r2, step, ras, adverts };
+  return { dir, lan, r1, r2, step, ras, adverts };
 }
 
-test('VRRP pair on the memory backend: election, RAs from the virtual router, failover without a goodbye', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fh-vrrp-'));
-  const p = await pair(dir);
-  try {
-    await p.step(4000);
-    const s1 = p.r1.daemon.status().vrrp?.routers[0];
-    const s2 = p.r2.daemon.status().vrrp?.routers[0];
-    assert.equal(s1?.state, 'active', 'r1 (priority 150) is Active');
-    assert.equal(s2?.state, 'backup', 'r2 (priority 100) is Backup');
-    assert.equal(s2?.activeRouter?.address, 'fe80::a', 'r2 knows the Active by its primary address');
+test('VRRP pair on the memory backend: election, RAs from the virtual router, failover without a goodbye', async (t) => {
+  const p = await pair(t);
+  await p.step(4000);
+  const s1 = p.r1.daemon.status().vrrp?.routers[0];
+  const s2 = p.r2.daemon.status().vrrp?.routers[0];
+  assert.equal(s1?.state, 'active', 'r1 (priority 150) is Active');
+  assert.equal(s2?.state, 'backup', 'r2 (priority 100) is Backup');
+  assert.equal(s2?.activeRouter?.address, 'fe80::a', 'r2 knows the Active by its primary address');
 
-    // The macvlan of the Active is up with the virtual link-local; the Backup's is down and empty.
-    const v1 = p.r1.backend.kernel.linkByName(s1?.vmacInterface ?? '');
-    const v2 = p.r2.backend.kernel.linkByName(s2?.vmacInterface ?? '');
-    assert.ok(v1 && v2, 'both routers created their macvlan');
-    assert.equal(v1.mac, '00:00:5e:00:02:33');
-    assert.equal(v1.up, true);
-    assert.equal(v2.up, false, "the Backup's macvlan is down: it claims nothing");
-    assert.deepEqual(p.r1.backend.kernel.addresses(v1.ifindex).map((a) => a.address), ['fe80::1']);
-    assert.deepEqual(p.r2.backend.kernel.addresses(v2.ifindex).map((a) => a.address), []);
-    assert.equal(p.r1.backend.kernel.addrGenMode(v1.ifindex), 'none', 'RFC 9568 7.4: no address generated from the virtual MAC');
-    assert.ok(p.r1.sysctls.includes(`net/ipv6/conf/${s1?.vmacInterface}/accept_ra=0`));
-    // Accept_Mode off (the default): packets to fe80::1 other than NS/NA are dropped on this link.
-    const fw = p.r1.backend.firewall.get('firsthop_vrrp') ?? '';
-    assert.match(fw, /type filter hook input priority filter; policy accept;/);
-    assert.match(fw, new RegExp(`iifname \\{ "lan0", "${s1?.vmacInterface}" \\} ip6 daddr \\{ fe80::1 \\} icmpv6 type \\{ nd-neighbor-solicit, nd-neighbor-advert \\} accept`));
-    assert.match(fw, /ip6 daddr \{ fe80::1 \} drop comment "vrrp lan: Accept_Mode off"/);
+  // The macvlan of the Active is up with the virtual link-local; the Backup's is down and empty.
+  const v1 = p.r1.backend.kernel.linkByName(s1?.vmacInterface ?? '');
+  const v2 = p.r2.backend.kernel.linkByName(s2?.vmacInterface ?? '');
+  assert.ok(v1 && v2, 'both routers created their macvlan');
+  assert.equal(v1.mac, '00:00:5e:00:02:33');
+  assert.equal(v1.up, true);
+  assert.equal(v2.up, false, "the Backup's macvlan is down: it claims nothing");
+  assert.deepEqual(p.r1.backend.kernel.addresses(v1.ifindex).map((a) => a.address), ['fe80::1']);
+  assert.deepEqual(p.r2.backend.kernel.addresses(v2.ifindex).map((a) => a.address), []);
+  assert.equal(p.r1.backend.kernel.addrGenMode(v1.ifindex), 'none', 'RFC 9568 7.4: no address generated from the virtual MAC');
+  assert.ok(p.r1.sysctls.includes(`net/ipv6/conf/${s1?.vmacInterface}/accept_ra=0`));
+  // Accept_Mode off (the default): packets to fe80::1 other than NS/NA are dropped on this link.
+  const fw = p.r1.backend.firewall.get('firsthop_vrrp') ?? '';
+  assert.match(fw, /type filter hook input priority filter; policy accept;/);
+  assert.match(fw, new RegExp(`iifname \\{ "lan0", "${s1?.vmacInterface}" \\} ip6 daddr \\{ fe80::1 \\} icmpv6 type \\{ nd-neighbor-solicit, nd-neighbor-advert \\} accept`));
+  assert.match(fw, /ip6 daddr \{ fe80::1 \} drop comment "vrrp lan: Accept_Mode off"/);
 
-    // Only the Active advertises VRRP, from its own link-local, and only it sends RAs: from fe80::1, with the virtual MAC.
-    assert.ok(p.adverts().length >= 1);
-    assert.deepEqual([...new Set(p.adverts().map((a) => `${a.from} ${a.source}`))], ['r1 fe80::a']);
-    const ras = p.ras();
-    assert.ok(ras.length >= 1, `the Active sent RAs onto the LAN (sent ${p.r1.backend.sent.length} ICMPv6 packets)`);
-    for (const r of ras) {
-      assert.equal(r.from, 'r1');
-      assert.equal(r.source, 'fe80::1');
-      assert.equal(r.ifindex, v1.ifindex, 'through the macvlan');
-      const slla = r.ra.options.find((o) => o.type === 'sourceLinkLayer');
-      assert.ok(slla && slla.type === 'sourceLinkLayer');
-      assert.equal(formatMac(slla.address), '00:00:5e:00:02:33');
-      assert.equal(r.ra.routerLifetime, 1800);
-      // FRR #10344: the interface's RDNSS and DNSSL stay in the virtual router's RAs.
-      assert.deepEqual(r.ra.options.filter((o) => o.type === 'rdnss' || o.type === 'dnssl').map((o) => o.type), ['rdnss', 'dnssl']);
-    }
-    // An unsolicited NA for fe80::1 with R and O set announced the Active.
-    const nas = p.lan.packets.filter((x) => x.data[0] === 136).map((x) => decodeMessage(x.data));
-    assert.ok(nas.some((n) => n.type === 'na' && n.target === 'fe80::1' && n.router && n.override && !n.solicited));
-
-    // r1's uplink condition goes down: priority 90 < 100, r2 preempts.
-    p.r1.daemon.setCondition('uplink', false);
-    await p.step(4000);
-    assert.equal(p.r1.daemon.status().vrrp?.routers[0]?.priority, 90);
-    assert.deepEqual(p.r1.daemon.status().vrrp?.routers[0]?.priorityChanges, [{ condition: 'uplink', weight: -60 }]);
-    assert.equal(p.r2.daemon.status().vrrp?.routers[0]?.state, 'active', 'r2 preempted the lower-priority Active');
-    assert.equal(p.r1.daemon.status().vrrp?.routers[0]?.state, 'backup');
-    assert.equal(p.r1.backend.kernel.linkByName(s1?.vmacInterface ?? '')?.up, false);
-    p.r1.daemon.setCondition('uplink', true);
-    await p.step(4000);
-    assert.equal(p.r1.daemon.status().vrrp?.routers[0]?.state, 'active', 'r1 took the LAN back (preempt, no delay)');
-
-    // SIGTERM on the Active: priority 0, the Backup takes over after Skew_Time; no RA with lifetime 0.
-    const before = p.lan.packets.length;
-    const beforeAdv = p.lan.ipPackets.length;
-    p.r1.daemon.stop(true);
-    await p.r1.daemon.stopped;
-    await p.step(1000);
-    assert.equal(p.adverts().slice(beforeAdv).find((a) => a.from === 'r1')?.priority, 0, 'r1 said goodbye with priority 0');
-    assert.equal(p.r2.daemon.status().vrrp?.routers[0]?.state, 'active', 'r2 took over within Skew_Time');
-    const late = p.lan.packets.slice(before).filter((x) => x.data[0] === 134).map((x) => decodeMessage(x.data) as RouterAdvertisement);
-    assert.ok(late.length >= 1, 'the new Active sent an RA');
-    assert.ok(late.every((ra) => ra.routerLifetime === 1800), 'no RA with router lifetime 0 (no goodbye)');
-    assert.equal(p.r1.backend.kernel.linkByName(s1?.vmacInterface ?? ''), undefined, 'the macvlan is deleted at exit');
-    assert.equal(p.r1.backend.firewall.size, 0, 'and the Accept_Mode table');
-  } finally {
-    p.r1.daemon.stop(false);
-    p.r2.daemon.stop(false);
-    await settle();
-    rmSync(dir, { recursive: true, force: true });
+  // Only the Active advertises VRRP, from its own link-local, and only it sends RAs: from fe80::1, with the virtual MAC.
+  assert.ok(p.adverts().length >= 1);
+  assert.deepEqual([...new Set(p.adverts().map((a) => `${a.from} ${a.source}`))], ['r1 fe80::a']);
+  const ras = p.ras();
+  assert.ok(ras.length >= 1, `the Active sent RAs onto the LAN (sent ${p.r1.backend.sent.length} ICMPv6 packets)`);
+  for (const r of ras) {
+    assert.equal(r.from, 'r1');
+    assert.equal(r.source, 'fe80::1');
+    assert.equal(r.ifindex, v1.ifindex, 'through the macvlan');
+    const slla = r.ra.options.find((o) => o.type === 'sourceLinkLayer');
+    assert.ok(slla && slla.type === 'sourceLinkLayer');
+    assert.equal(formatMac(slla.address), '00:00:5e:00:02:33');
+    assert.equal(r.ra.routerLifetime, 1800);
+    // FRR #10344: the interface's RDNSS and DNSSL stay in the virtual router's RAs.
+    assert.deepEqual(r.ra.options.filter((o) => o.type === 'rdnss' || o.type === 'dnssl').map((o) => o.type), ['rdnss', 'dnssl']);
   }
+  // An unsolicited NA for fe80::1 with R and O set announced the Active.
+  const nas = p.lan.packets.filter((x) => x.data[0] === 136).map((x) => decodeMessage(x.data));
+  assert.ok(nas.some((n) => n.type === 'na' && n.target === 'fe80::1' && n.router && n.override && !n.solicited));
+
+  // r1's uplink condition goes down: priority 90 < 100, r2 preempts.
+  p.r1.daemon.setCondition('uplink', false);
+  await p.step(4000);
+  assert.equal(p.r1.daemon.status().vrrp?.routers[0]?.priority, 90);
+  assert.deepEqual(p.r1.daemon.status().vrrp?.routers[0]?.priorityChanges, [{ condition: 'uplink', weight: -60 }]);
+  assert.equal(p.r2.daemon.status().vrrp?.routers[0]?.state, 'active', 'r2 preempted the lower-priority Active');
+  assert.equal(p.r1.daemon.status().vrrp?.routers[0]?.state, 'backup');
+  assert.equal(p.r1.backend.kernel.linkByName(s1?.vmacInterface ?? '')?.up, false);
+  p.r1.daemon.setCondition('uplink', true);
+  await p.step(4000);
+  assert.equal(p.r1.daemon.status().vrrp?.routers[0]?.state, 'active', 'r1 took the LAN back (preempt, no delay)');
+
+  // SIGTERM on the Active: priority 0, the Backup takes over after Skew_Time; no RA with lifetime 0.
+  const before = p.lan.packets.length;
+  const beforeAdv = p.lan.ipPackets.length;
+  p.r1.daemon.stop(true);
+  await p.r1.daemon.stopped;
+  await p.step(1000);
+  assert.equal(p.adverts().slice(beforeAdv).find((a) => a.from === 'r1')?.priority, 0, 'r1 said goodbye with priority 0');
+  assert.equal(p.r2.daemon.status().vrrp?.routers[0]?.state, 'active', 'r2 took over within Skew_Time');
+  const late = p.lan.packets.slice(before).filter((x) => x.data[0] === 134).map((x) => decodeMessage(x.data) as RouterAdvertisement);
+  assert.ok(late.length >= 1, 'the new Active sent an RA');
+  assert.ok(late.every((ra) => ra.routerLifetime === 1800), 'no RA with router lifetime 0 (no goodbye)');
+  assert.equal(p.r1.backend.kernel.linkByName(s1?.vmacInterface ?? ''), undefined, 'the macvlan is deleted at exit');
+  assert.equal(p.r1.backend.firewall.size, 0, 'and the Accept_Mode table');
 });
 
 test('sync group on the memory backend: an IPv6 and an IPv4 virtual router move together; gratuitous ARPs; a peer with other addresses is dropped', async () => {
@@ -271,143 +271,103 @@ vrrp_sync_group both {
   }
 });
 
-test('the Backup warns, once, when the Active advertises other RA values than it would (RFC 9568 8.2.3)', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fh-vrrp-'));
-  const p = await pair(dir, 1200);
-  try {
-    await p.step(20_000);
-    assert.equal(p.r2.daemon.status().vrrp?.routers[0]?.state, 'backup');
-    const lines = p.r2.log.lines.filter((l) => l.includes('RFC 9568 8.2.3'));
-    assert.equal(lines.length, 1, `one warning per field within a minute: ${lines.join('; ')}`);
-    assert.match(lines[0] ?? '', /lan0: vrrp lan: the Active's RA differs .*: router lifetime: ours 1200, the Active's 1800/);
-    assert.equal(p.r1.log.lines.filter((l) => l.includes('8.2.3')).length, 0, 'the Active hears no RA from the Backup');
-  } finally {
-    p.r1.daemon.stop(false);
-    p.r2.daemon.stop(false);
-    await settle();
-    rmSync(dir, { recursive: true, force: true });
-  }
+test('the Backup warns, once, when the Active advertises other RA values than it would (RFC 9568 8.2.3)', async (t) => {
+  const p = await pair(t, 1200);
+  await p.step(20_000);
+  assert.equal(p.r2.daemon.status().vrrp?.routers[0]?.state, 'backup');
+  const lines = p.r2.log.lines.filter((l) => l.includes('RFC 9568 8.2.3'));
+  assert.equal(lines.length, 1, `one warning per field within a minute: ${lines.join('; ')}`);
+  assert.match(lines[0] ?? '', /lan0: vrrp lan: the Active's RA differs .*: router lifetime: ours 1200, the Active's 1800/);
+  assert.equal(p.r1.log.lines.filter((l) => l.includes('8.2.3')).length, 0, 'the Active hears no RA from the Backup');
 });
 
-test('the LAN interface deleted and re-created: the Active leaves, the peer takes over, the macvlan comes back and the router rejoins', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fh-vrrp-'));
-  const p = await pair(dir);
-  try {
-    await p.step(4000);
-    assert.equal(p.r1.daemon.status().vrrp?.routers[0]?.state, 'active');
-    const old = p.r1.backend.kernel.linkByName('lan0')!;
-    p.r1.backend.detach(old.ifindex);
-    p.r1.backend.kernel.removeLink(old.ifindex); // the kernel deletes its macvlan with it
-    // No priority 0 can leave without the link: r2 waits Active_Down_Interval (3.61 s at 1 s, priority 100).
-    await p.step(4000);
-    const s1 = p.r1.daemon.status().vrrp?.routers[0];
-    assert.equal(s1?.state, 'initialize');
-    assert.match(s1?.fault ?? '', /lan0 is gone/);
-    assert.equal(p.r2.daemon.status().vrrp?.routers[0]?.state, 'active', 'the peer took over');
-    const again = p.r1.backend.kernel.addLink({ name: 'lan0', mac: '02:00:00:00:00:0a', mtu: 1500 });
-    p.r1.backend.kernel.addAddress({ ifindex: again.ifindex, address: 'fe80::a' });
-    p.r1.backend.attach(p.lan, again.ifindex);
-    await p.step(6000);
-    const s = p.r1.daemon.status().vrrp?.routers[0];
-    assert.equal(s?.vmacIfindex !== undefined && p.r1.backend.kernel.link(s.vmacIfindex)?.parentIfindex, again.ifindex, 'a new macvlan on the new lan0');
-    assert.equal(s?.state, 'active', 'r1 (150) rejoined and preempted r2 (100)');
-    assert.ok(p.r1.log.lines.some((l) => /lan0 is back: .* re-created/.test(l)));
-  } finally {
-    p.r1.daemon.stop(false);
-    p.r2.daemon.stop(false);
-    await settle();
-    rmSync(dir, { recursive: true, force: true });
-  }
+test('the LAN interface deleted and re-created: the Active leaves, the peer takes over, the macvlan comes back and the router rejoins', async (t) => {
+  const p = await pair(t);
+  await p.step(4000);
+  assert.equal(p.r1.daemon.status().vrrp?.routers[0]?.state, 'active');
+  const old = p.r1.backend.kernel.linkByName('lan0')!;
+  p.r1.backend.detach(old.ifindex);
+  p.r1.backend.kernel.removeLink(old.ifindex); // the kernel deletes its macvlan with it
+  // No priority 0 can leave without the link: r2 waits Active_Down_Interval (3.61 s at 1 s, priority 100).
+  await p.step(4000);
+  const s1 = p.r1.daemon.status().vrrp?.routers[0];
+  assert.equal(s1?.state, 'initialize');
+  assert.match(s1?.fault ?? '', /lan0 is gone/);
+  assert.equal(p.r2.daemon.status().vrrp?.routers[0]?.state, 'active', 'the peer took over');
+  const again = p.r1.backend.kernel.addLink({ name: 'lan0', mac: '02:00:00:00:00:0a', mtu: 1500 });
+  p.r1.backend.kernel.addAddress({ ifindex: again.ifindex, address: 'fe80::a' });
+  p.r1.backend.attach(p.lan, again.ifindex);
+  await p.step(6000);
+  const s = p.r1.daemon.status().vrrp?.routers[0];
+  assert.equal(s?.vmacIfindex !== undefined && p.r1.backend.kernel.link(s.vmacIfindex)?.parentIfindex, again.ifindex, 'a new macvlan on the new lan0');
+  assert.equal(s?.state, 'active', 'r1 (150) rejoined and preempted r2 (100)');
+  assert.ok(p.r1.log.lines.some((l) => /lan0 is back: .* re-created/.test(l)));
 });
 
-test('SIGHUP: a new priority applies without a restart; an instance removed from the config leaves with priority 0 and its macvlan goes', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fh-vrrp-'));
-  const p = await pair(dir);
-  try {
-    await p.step(4000);
-    assert.equal(p.r1.daemon.status().vrrp?.routers[0]?.state, 'active');
-    writeFileSync(join(dir, 'r2.conf'), conf(200));
-    assert.equal(await p.r2.daemon.reload(), true);
-    await p.step(4000);
-    assert.equal(p.r2.daemon.status().vrrp?.routers[0]?.priority, 200);
-    assert.equal(p.r2.daemon.status().vrrp?.routers[0]?.state, 'active', 'r2 (now 200) preempted r1 (150)');
-    assert.equal(p.r1.daemon.status().vrrp?.routers[0]?.state, 'backup');
+test('SIGHUP: a new priority applies without a restart; an instance removed from the config leaves with priority 0 and its macvlan goes', async (t) => {
+  const p = await pair(t);
+  await p.step(4000);
+  assert.equal(p.r1.daemon.status().vrrp?.routers[0]?.state, 'active');
+  writeFileSync(join(p.dir, 'r2.conf'), conf(200));
+  assert.equal(await p.r2.daemon.reload(), true);
+  await p.step(4000);
+  assert.equal(p.r2.daemon.status().vrrp?.routers[0]?.priority, 200);
+  assert.equal(p.r2.daemon.status().vrrp?.routers[0]?.state, 'active', 'r2 (now 200) preempted r1 (150)');
+  assert.equal(p.r1.daemon.status().vrrp?.routers[0]?.state, 'backup');
 
-    const vmac = p.r2.daemon.status().vrrp?.routers[0]?.vmacInterface ?? '';
-    const before = p.lan.ipPackets.length;
-    writeFileSync(join(dir, 'r2.conf'), 'interface lan0 {\n    AdvSendAdvert on;\n    AdvDefaultLifetime 1800;\n    prefix 2001:db8:1:1::/64 { };\n};\n');
-    assert.equal(await p.r2.daemon.reload(), true);
-    await settle();
-    const sent = p.lan.ipPackets.slice(before).filter((x) => x.from === p.r2.backend).map((x) => decodeAdvertisement(6, x.data, x.source, x.destination, x.hopLimit));
-    assert.ok(sent.some((d) => d.ok && d.adv.priority === 0), 'r2 left the virtual router with priority 0');
-    assert.equal(p.r2.backend.kernel.linkByName(vmac), undefined, 'its macvlan is deleted');
-    await p.step(1000);
-    assert.equal(p.r1.daemon.status().vrrp?.routers[0]?.state, 'active', 'r1 took over after Skew_Time');
-  } finally {
-    p.r1.daemon.stop(false);
-    p.r2.daemon.stop(false);
-    await settle();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const vmac = p.r2.daemon.status().vrrp?.routers[0]?.vmacInterface ?? '';
+  const before = p.lan.ipPackets.length;
+  writeFileSync(join(p.dir, 'r2.conf'), 'interface lan0 {\n    AdvSendAdvert on;\n    AdvDefaultLifetime 1800;\n    prefix 2001:db8:1:1::/64 { };\n};\n');
+  assert.equal(await p.r2.daemon.reload(), true);
+  await settle();
+  const sent = p.lan.ipPackets.slice(before).filter((x) => x.from === p.r2.backend).map((x) => decodeAdvertisement(6, x.data, x.source, x.destination, x.hopLimit));
+  assert.ok(sent.some((d) => d.ok && d.adv.priority === 0), 'r2 left the virtual router with priority 0');
+  assert.equal(p.r2.backend.kernel.linkByName(vmac), undefined, 'its macvlan is deleted');
+  await p.step(1000);
+  assert.equal(p.r1.daemon.status().vrrp?.routers[0]?.state, 'active', 'r1 took over after Skew_Time');
 });
 
-test('forged RAs from the virtual link-local with random prefixes: bounded warnings and a bounded table', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fh-vrrp-'));
-  const p = await pair(dir);
-  try {
-    await p.step(4000);
-    assert.equal(p.r2.daemon.status().vrrp?.routers[0]?.state, 'backup');
-    const lan0 = p.r2.backend.kernel.linkByName('lan0')!;
-    const before = p.r2.log.lines.length;
-    for (let i = 0; i < 2000; i++) {
-      const ra: RouterAdvertisement = {
-        type: 'ra', curHopLimit: 64, managed: false, other: false, homeAgent: false, preference: 'medium', proxy: false,
-        routerLifetime: 1800, reachableTime: 0, retransTimer: 0,
-        options: Array.from({ length: 10 }, (_, k) => ({ type: 'prefixInformation' as const, prefix: `2001:db8:${(i % 65536).toString(16)}:${k}::`, prefixLength: 64, onLink: true, autonomous: true, routerAddress: false, dhcpv6Pd: false, validLifetime: 86400, preferredLifetime: 14400 })),
-      };
-      p.r2.backend.inject({ data: encodeMessage(ra), source: 'fe80::1', ifindex: lan0.ifindex });
-      if (i % 100 === 99) await settle();
-    }
-    await settle();
-    const lines = p.r2.log.lines.slice(before).filter((l) => l.startsWith('warn:'));
-    assert.ok(lines.length <= 21, `${lines.length} warning lines for 20,000 differing fields`);
-    assert.ok(p.r2.daemon.status().counters.raInconsistent >= 2000, 'every inconsistent RA is still counted');
-    p.r2.clock.advance(61_000);
-    p.r1.clock.advance(61_000);
-    p.r2.backend.inject({ data: encodeMessage({ type: 'ra', curHopLimit: 64, managed: false, other: false, homeAgent: false, preference: 'medium', proxy: false, routerLifetime: 1800, reachableTime: 0, retransTimer: 0, options: [] }), source: 'fe80::1', ifindex: lan0.ifindex });
-    await settle();
-    assert.ok(p.r2.log.lines.some((l) => /more inconsistent RA fields in the last minute were not logged/.test(l)), 'a summary says how many were not logged');
-  } finally {
-    p.r1.daemon.stop(false);
-    p.r2.daemon.stop(false);
-    await settle();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test('a refused address change is retried from the state the router is in then', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fh-vrrp-'));
-  const p = await pair(dir);
-  try {
-    let refused = 0;
-    p.r1.backend.kernel.requestFault = (m) => {
-      if (m.type === 20 /* RTM_NEWADDR */ && refused === 0) {
-        refused++;
-        return 1; // EPERM, once
-      }
-      return undefined;
+test('forged RAs from the virtual link-local with random prefixes: bounded warnings and a bounded table', async (t) => {
+  const p = await pair(t);
+  await p.step(4000);
+  assert.equal(p.r2.daemon.status().vrrp?.routers[0]?.state, 'backup');
+  const lan0 = p.r2.backend.kernel.linkByName('lan0')!;
+  const before = p.r2.log.lines.length;
+  for (let i = 0; i < 2000; i++) {
+    const ra: RouterAdvertisement = {
+      type: 'ra', curHopLimit: 64, managed: false, other: false, homeAgent: false, preference: 'medium', proxy: false,
+      routerLifetime: 1800, reachableTime: 0, retransTimer: 0,
+      options: Array.from({ length: 10 }, (_, k) => ({ type: 'prefixInformation' as const, prefix: `2001:db8:${(i % 65536).toString(16)}:${k}::`, prefixLength: 64, onLink: true, autonomous: true, routerAddress: false, dhcpv6Pd: false, validLifetime: 86400, preferredLifetime: 14400 })),
     };
-    await p.step(4000);
-    const s1 = p.r1.daemon.status().vrrp?.routers[0];
-    assert.equal(s1?.state, 'active');
-    assert.equal(refused, 1);
-    assert.ok(p.r1.log.lines.some((l) => /cannot add fe80::1\/64: .*retrying in 1 s/.test(l)));
-    await p.step(1500);
-    assert.deepEqual(p.r1.backend.kernel.addresses(s1?.vmacIfindex).map((a) => a.address), ['fe80::1'], 'added on the retry');
-  } finally {
-    p.r1.daemon.stop(false);
-    p.r2.daemon.stop(false);
-    await settle();
-    rmSync(dir, { recursive: true, force: true });
+    p.r2.backend.inject({ data: encodeMessage(ra), source: 'fe80::1', ifindex: lan0.ifindex });
+    if (i % 100 === 99) await settle();
   }
+  await settle();
+  const lines = p.r2.log.lines.slice(before).filter((l) => l.startsWith('warn:'));
+  assert.ok(lines.length <= 21, `${lines.length} warning lines for 20,000 differing fields`);
+  assert.ok(p.r2.daemon.status().counters.raInconsistent >= 2000, 'every inconsistent RA is still counted');
+  p.r2.clock.advance(61_000);
+  p.r1.clock.advance(61_000);
+  p.r2.backend.inject({ data: encodeMessage({ type: 'ra', curHopLimit: 64, managed: false, other: false, homeAgent: false, preference: 'medium', proxy: false, routerLifetime: 1800, reachableTime: 0, retransTimer: 0, options: [] }), source: 'fe80::1', ifindex: lan0.ifindex });
+  await settle();
+  assert.ok(p.r2.log.lines.some((l) => /more inconsistent RA fields in the last minute were not logged/.test(l)), 'a summary says how many were not logged');
+});
+
+test('a refused address change is retried from the state the router is in then', async (t) => {
+  const p = await pair(t);
+  let refused = 0;
+  p.r1.backend.kernel.requestFault = (m) => {
+    if (m.type === 20 /* RTM_NEWADDR */ && refused === 0) {
+      refused++;
+      return 1; // EPERM, once
+    }
+    return undefined;
+  };
+  await p.step(4000);
+  const s1 = p.r1.daemon.status().vrrp?.routers[0];
+  assert.equal(s1?.state, 'active');
+  assert.equal(refused, 1);
+  assert.ok(p.r1.log.lines.some((l) => /cannot add fe80::1\/64: .*retrying in 1 s/.test(l)));
+  await p.step(1500);
+  assert.deepEqual(p.r1.backend.kernel.addresses(s1?.vmacIfindex).map((a) => a.address), ['fe80::1'], 'added on the retry');
 });

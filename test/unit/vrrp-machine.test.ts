@@ -352,12 +352,12 @@ describe('Backup', () => {
 
   it("preempt delay starts again when this router's own priority rises (its tracked uplink came back)", () => {
     const r = backup({ preemptDelayMs: 5000 });
-    r.m.setPriority(80, 'uplink down');
+    r.m.setPriority(80);
     for (const at of [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 9000, 10_000]) {
       r.at(at);
       assert.equal(r.m.receive(r.adv(90), LOWER), 'accepted', 'the Active outranks us');
     }
-    r.m.setPriority(100, 'uplink back');
+    r.m.setPriority(100);
     const outcomes: string[] = [];
     for (let at = 11_000; at <= 30_000; at += 1000) {
       r.at(at);
@@ -428,7 +428,7 @@ describe('Backup', () => {
   it('setPriority in Backup keeps the running timer; the next accepted advertisement uses the new Skew_Time', () => {
     const r = backup();
     r.at(1000);
-    r.m.setPriority(200, 'tracking');
+    r.m.setPriority(200);
     assert.equal(r.m.priority, 200);
     assert.equal(r.m.downTimerDueAt, r.t0 + 3609.375);
     assert.deepEqual(r.fresh(), []);
@@ -572,13 +572,13 @@ describe('Active', () => {
     const r = active();
     const t = r.t();
     r.clock.advance(300);
-    r.m.setPriority(80, 'uplink down');
+    r.m.setPriority(80);
     assert.equal(r.m.priority, 80);
     assert.deepEqual(r.fresh(), [{ at: t + 300, kind: 'send', priority: 80 }]);
     r.clock.advance(1000);
     assert.deepEqual(r.fresh(), [{ at: t + 1300, kind: 'send', priority: 80 }]);
     // The same priority again: nothing.
-    r.m.setPriority(80, 'again');
+    r.m.setPriority(80);
     assert.deepEqual(r.fresh(), []);
     // A Backup of 90 now wins; we step down on its advertisement.
     assert.equal(r.m.receive(r.adv(90), LOWER), 'stepped_down');
@@ -586,15 +586,15 @@ describe('Active', () => {
 
   it('setPriority clamps a non-owner to 1..254 and rounds', () => {
     const r = active();
-    r.m.setPriority(300, 'x');
+    r.m.setPriority(300);
     assert.equal(r.m.priority, 254);
-    r.m.setPriority(255, 'x');
+    r.m.setPriority(255);
     assert.equal(r.m.priority, 254, 'a non-owner never claims 255');
-    r.m.setPriority(0, 'x');
+    r.m.setPriority(0);
     assert.equal(r.m.priority, 1, 'a non-owner never sends 0 by tracking');
-    r.m.setPriority(-40, 'x');
+    r.m.setPriority(-40);
     assert.equal(r.m.priority, 1);
-    r.m.setPriority(99.6, 'x');
+    r.m.setPriority(99.6);
     assert.equal(r.m.priority, 100);
     assert.deepEqual(r.fresh().map((e) => (e.kind === 'send' ? e.priority : e.kind)), [254, 1, 100]);
   });
@@ -604,7 +604,7 @@ describe('Active', () => {
     r.m.startup();
     r.fresh();
     for (const p of [50, 1, 0, 254, 300]) {
-      r.m.setPriority(p, 'tracking');
+      r.m.setPriority(p);
       assert.equal(r.m.priority, 255);
     }
     assert.deepEqual(r.fresh(), []);
