@@ -432,3 +432,14 @@ export function calibrate(): number {
   clockOffsetUs = xs[4]!;
   return clockOffsetUs;
 }
+
+/** Whole-machine CPU use from /proc/stat (every process, other engineers' included). */
+export function cpuTimes(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total };
+}
+
+export function loadavg(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}

@@ -53,7 +53,7 @@ import { startFirsthop, type FirsthopHandle } from '../src/lab/firsthop';
 import { linuxBackend } from '../src/sys/linux';
 import { NetState } from '../src/netlink/state';
 import type { ChildProcess } from 'node:child_process';
-import { calibrate, fmt, log, machineInfo, nowUs, percentile, REPO_ROOT, runBench, sleep, table, writeResult } from './common';
+import { calibrate, cpuTimes, fmt, loadavg, log, machineInfo, nowUs, percentile, REPO_ROOT, runBench, sleep, table, writeResult } from './common';
 import { prefixLifetimes, RtnlClient, type RouteSpec, type SentRequest } from './condition-rtnl';
 
 function arg(name: string, dflt: number): number {
@@ -429,16 +429,6 @@ interface CaseSpec {
   runs: number;
 }
 
-/** Whole-machine CPU use from /proc/stat (every process, other engineers' included). */
-function cpuTimes(): { busy: number; total: number } {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total };
-}
-
-function loadavg(): string {
-  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-}
 
 interface CaseResult {
   spec: CaseSpec;

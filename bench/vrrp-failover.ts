@@ -43,7 +43,7 @@ import { capture, waitLinkLocal, type Capture, type CapturedPacket, type Lab } f
 import { startFirsthop, type FirsthopHandle } from '../src/lab/firsthop';
 import { S7, s7Config, s7Lab } from '../src/lab/vrrp';
 import { formatIPv6 } from '../src/net/ipv6';
-import { calibrate, cpuSample, fmt, log, machineInfo, memSample, nowUs, percentile, REPO_ROOT, runBench, sleep, table, writeResult, type CpuSample, type MemSample } from './common';
+import { calibrate, cpuSample, cpuTimes, fmt, loadavg, log, machineInfo, memSample, nowUs, percentile, REPO_ROOT, runBench, sleep, table, writeResult, type CpuSample, type MemSample } from './common';
 import { RtnlClient } from './condition-rtnl';
 
 function numArg(name: string, dflt: number): number {
@@ -105,17 +105,7 @@ function masterDownMs(intervalS: number, priority: number): number {
 }
 
 // ---------------------------------------------------------------------------------------
-// Clock: nowUs() and calibrate() from ./common (CLOCK_REALTIME in µs, as the pcap stamps).
-
-function cpuTimes(): { busy: number; total: number } {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: total - (f[3] ?? 0) - (f[4] ?? 0), total };
-}
-
-function loadavg(): string {
-  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-}
+// Clock (nowUs, calibrate) and machine load (cpuTimes, loadavg) come from ./common.
 
 // ---------------------------------------------------------------------------------------
 // The wire, as seen by the host
