@@ -14,9 +14,9 @@ export PATH="${PATH}:/usr/local/sbin:/usr/sbin:/sbin"
 section() { printf '\n=== %s\n' "$*"; }
 
 # --- system packages ---------------------------------------------------------------------
-LAB_PACKAGES=(iproute2 iputils-ping nftables ndisc6 tcpdump radvd bird2 keepalived procps)
+LAB_PACKAGES=(iproute2 iputils-ping nftables ndisc6 tcpdump radvd bird2 keepalived procps prometheus chromium)
 # tool -> package that provides it
-declare -A TOOL_PKG=([ip]=iproute2 [ping]=iputils-ping [nft]=nftables [rdisc6]=ndisc6 [tcpdump]=tcpdump [radvd]=radvd [bird]=bird2 [birdc]=bird2 [keepalived]=keepalived [sysctl]=procps)
+declare -A TOOL_PKG=([ip]=iproute2 [ping]=iputils-ping [nft]=nftables [rdisc6]=ndisc6 [tcpdump]=tcpdump [radvd]=radvd [bird]=bird2 [birdc]=bird2 [keepalived]=keepalived [sysctl]=procps [prometheus]=prometheus [promtool]=prometheus [chromium]=chromium)
 declare -A BUILD_PKG=([python3]=python3 [make]=build-essential [g++]=build-essential [cc]=build-essential)
 
 POLICY_RC=/usr/sbin/policy-rc.d
@@ -102,6 +102,8 @@ echo "radvd:      $(first_line radvd --version)"
 echo "bird:       $(first_line bird --version)"
 echo "keepalived: $(first_line keepalived --version)"
 echo "sysctl:     $(first_line sysctl --version)"
+echo "prometheus: $(first_line prometheus --version)"
+echo "chromium:   $(first_line chromium --version)"
 echo "python3:    $(first_line python3 --version)"
 echo "g++:        $(first_line g++ --version)"
 
