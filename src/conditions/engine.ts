@@ -26,7 +26,7 @@ import { ConditionError } from './errors';
 import { compileNetLeaf, describe, netLeafValue, routeIndexKey, routeValue, affects, type NetLeaf } from './evaluate';
 import { overrideKey, policiesOf } from './policy';
 import { probeProblem, type Probe, type ProbeCondition, type ProbeFactory } from './probe';
-import type { ConditionConfig, ConditionRef, ConditionSpec, ConditionStatus, DampingConfig } from './types';
+import type { ConditionConfig, ConditionHistoryEntry, ConditionRef, ConditionSpec, ConditionStatus, DampingConfig } from './types';
 
 export { DEFAULT_DAMPING } from './damping';
 export { ConditionError } from './errors';
@@ -80,7 +80,12 @@ interface Node {
   probeToken: object | undefined;
   timer: TimerHandle | undefined;
   timerAt: number | undefined;
+  /** The latest changes (raw, effective, suppression), oldest first, at most HISTORY_LENGTH. */
+  history: ConditionHistoryEntry[];
 }
+
+/** Changes kept per condition for `status` and the live page's timeline. */
+export const HISTORY_LENGTH = 32;
 
 interface Graph {
   /** Named conditions in configuration order. */
@@ -202,6 +207,7 @@ function buildGraph(conditions: readonly ConditionConfig[], policyRefs: readonly
       probeToken: undefined,
       timer: undefined,
       timerAt: undefined,
+      history: [],
     };
     byKey.set(key, node);
     order.push(node); // after its children: post-order is topological
@@ -414,6 +420,7 @@ export class ConditionEngine {
         ...(holdDownUntil !== undefined ? { holdDownUntil } : {}),
         pending: n.pending,
         ...(n.damping ? { damping: n.damping } : {}),
+        history: [...n.history],
       };
     });
   }
@@ -546,10 +553,15 @@ export class ConditionEngine {
     const ch = n.damper.setRaw(raw, batch.now);
     batch.touched.add(n);
     if (wasRaw !== raw) this.log.debug(`condition ${n.id}: ${n.description} is ${raw ? 'true' : 'false'}`);
-    this.note(n, ch, batch);
+    this.note(n, ch, batch, wasRaw !== raw);
   }
 
-  private note(n: Node, ch: DampingChange, batch: Batch): void {
+  private note(n: Node, ch: DampingChange, batch: Batch, rawChanged = false): void {
+    if (rawChanged || ch.effectiveChanged || ch.suppressed || ch.reused) {
+      const event = ch.suppressed ? 'suppressed' : ch.reused ? 'reused' : undefined;
+      n.history.push({ at: batch.now, raw: n.damper.raw, effective: n.damper.effective, penalty: Math.round(n.damper.penalty(batch.now)), ...(event !== undefined ? { event } : {}) });
+      if (n.history.length > HISTORY_LENGTH) n.history.splice(0, n.history.length - HISTORY_LENGTH);
+    }
     if (ch.suppressed) {
       this.log.warn(
         `condition ${n.id} is flapping (${n.damper.flaps} flaps, penalty ${Math.round(ch.suppressed.penalty)}): recovery suppressed until ${formatClockTime(ch.suppressed.until)} (RFC 8475 3.2.7)`,
@@ -668,6 +680,7 @@ export class ConditionEngine {
       n.pending = o.pending;
       n.probe = o.probe;
       n.probeToken = o.probeToken;
+      n.history = o.history;
     }
     for (const o of old.order) {
       this.clearTimer(o);

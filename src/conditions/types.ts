@@ -141,4 +141,16 @@ export interface ConditionStatus {
   /** A probe that has not reached a verdict yet (raw is false meanwhile). */
   readonly pending: boolean;
   readonly damping?: DampingConfig;
+  /** The latest changes, oldest first (a bounded timeline for status and the live page). */
+  readonly history: readonly ConditionHistoryEntry[];
+}
+
+/** One change of a condition: its raw and effective value and damping penalty after it. */
+export interface ConditionHistoryEntry {
+  readonly at: number;
+  readonly raw: boolean;
+  readonly effective: boolean;
+  readonly penalty: number;
+  /** Damping suppressed the condition, or the suppression ended. */
+  readonly event?: 'suppressed' | 'reused';
 }

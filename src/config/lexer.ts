@@ -75,7 +75,7 @@ export const KEYWORDS: ReadonlySet<string> = new Set([
   // radvd 2.20 additions
   'nat64prefix', 'RemoveAdvOnExit', 'AdvCaptivePortalAPI',
   // firsthop extension
-  'AdvPrefixPD',
+  'AdvPrefixPD', 'AllowedRouters', 'RogueRAWithdraw',
 ]);
 
 /** Characters of the scanner's unquoted string class. */

@@ -27,6 +27,9 @@ import { describeToken, lex, type Token } from './lexer';
 import { blocksWithOption, findBlock, findOption, keywordLike, OPTIONS, type BlockKind, type BlockSpec, type OptionSpec } from './schema';
 import { VRRP_STATEMENT_WORDS } from './vrrp-tables';
 
+/** A MAC address as AllowedRouters takes it. */
+export const MAC = /^[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}$/;
+
 export interface RawOption {
   readonly kind: 'option';
   readonly spec: OptionSpec;
@@ -533,7 +536,9 @@ class Parser {
         this.fail(t, `${keyword} block opened at line ${open.line} is not closed: missing '};'`, 'E_SYNTAX');
       }
       this.statement(() => {
-        const tok = this.expectAddress(`'${keyword} {'`);
+        // AllowedRouters also takes MACs (aa:bb:cc:dd:ee:ff), which the scanner reads as words.
+        const mac = keyword === 'AllowedRouters' && this.peek().kind === 'string' && MAC.test(this.peek().text);
+        const tok = mac ? this.next() : this.expectAddress(`'${keyword} {'${keyword === 'AllowedRouters' ? ' (or a MAC address)' : ''}`);
         out.push({ tok, address: tok.text });
         this.expectSemicolon(tok.text);
       });

@@ -20,11 +20,11 @@
  *    HomeAgentLifetime of 2^31 or more count as unset; AdvRAMTU is clamped to 1280..131072.
  */
 import type { ConditionRef, PolicyConfig, PolicyField } from '../conditions/types';
-import { canonicalIPv6, parseIPv6 } from '../net/ipv6';
+import { canonicalIPv6, isLinkLocal, parseIPv6 } from '../net/ipv6';
 import type { RouterPreference } from '../wire/types';
 import { checkReferences, POLICY_FIELDS, resolveConditions, type NameUse } from './conditions';
 import type { Token } from './lexer';
-import { blockName, type RawBlock, type RawConfig, type RawInterface, type RawOption, type RawPolicy, type RawVrrpTie } from './parse';
+import { blockName, MAC, type RawBlock, type RawConfig, type RawInterface, type RawOption, type RawPolicy, type RawVrrpTie } from './parse';
 import {
   DEFAULT_MAX_RTR_ADV_INTERVAL,
   IFNAMSIZ,
@@ -315,6 +315,7 @@ class Resolver {
     const lowpan: LowpanContextConfig[] = [];
     const clients: string[] = [];
     const raSrc: string[] = [];
+    const allowedRouters: string[] = [];
     for (const { block, maxAtBlock } of blocks) {
       const bctx: DefaultContext = { ...ctx, maxAtBlock };
       switch (block.spec.keyword) {
@@ -347,6 +348,18 @@ class Resolver {
           break;
         case 'AdvRASrcAddress':
           for (const a of block.addresses) raSrc.push(canonicalIPv6(a.address));
+          break;
+        case 'AllowedRouters':
+          for (const a of block.addresses) {
+            if (MAC.test(a.address)) {
+              allowedRouters.push(a.address.toLowerCase());
+              continue;
+            }
+            const addr = canonicalIPv6(a.address);
+            // RFC 4861 6.1.2: hosts discard RAs whose source is not link-local.
+            if (!isLinkLocal(addr)) this.warn(a.tok, 'W_ALLOWED_NOT_LINK_LOCAL', `${a.address} is not a link-local address: RAs come from link-local addresses (RFC 4861 6.1.2), so no RA will match it`);
+            allowedRouters.push(addr);
+          }
           break;
       }
     }
@@ -416,6 +429,8 @@ class Resolver {
       removeAdvOnExit: s.bool('interface', 'RemoveAdvOnExit', ctx),
       advRaSrcAddress: raSrc,
       clients,
+      ...(allowedRouters.length > 0 ? { allowedRouters } : {}),
+      ...(s.bool('interface', 'RogueRAWithdraw', ctx) ? { rogueRaWithdraw: true } : {}),
       prefixes,
       routes,
       rdnss,

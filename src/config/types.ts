@@ -129,6 +129,13 @@ export interface InterfaceConfig {
   readonly advRaSrcAddress: readonly string[];
   /** clients { ... }: when set, RAs go only by unicast to these addresses. */
   readonly clients: readonly string[];
+  /**
+   * AllowedRouters { ... }: the other routers expected on the link, by link-local address or
+   * MAC (canonical address, lower-case aa:bb:cc:dd:ee:ff); firsthop extension.
+   */
+  readonly allowedRouters?: readonly string[];
+  /** RogueRAWithdraw: answer a rogue RA with one withdrawing what it announced; firsthop extension. */
+  readonly rogueRaWithdraw?: boolean;
   readonly prefixes: readonly PrefixConfig[];
   readonly routes: readonly RouteConfig[];
   readonly rdnss: readonly RdnssConfig[];
@@ -181,6 +188,7 @@ export type OptionBlock =
   | 'DNSSL'
   | 'clients'
   | 'AdvRASrcAddress'
+  | 'AllowedRouters'
   | 'nat64prefix'
   | 'abro'
   | 'lowpanco'

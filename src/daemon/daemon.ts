@@ -15,14 +15,20 @@ import { systemClock } from '../iface/clock';
 import { LineBudget, type Logger } from './log';
 import { validateReceived, DropCounters } from '../wire';
 import { ICMP6, type RouterAdvertisement } from '../wire/types';
-import { checkConsistency, compareVirtualRouterRas } from './consistency';
+import { checkConsistency, compareVirtualRouterRas } from '../observe/consistency';
+import { EventHub } from '../observe/events';
+import { describeOffers, SUMMARY_INTERVAL_MS } from '../observe/watch';
+import { withdrawingRa } from '../observe/countermeasure';
+import { encodeMessage } from '../wire';
+import { ALL_NODES } from '../net/ipv6';
 import { ControlError } from '../control/server';
 import type { Reason } from '../ra/build';
 import { ConditionEngine, ConditionError } from '../conditions/engine';
 import type { ConditionStatus } from '../conditions/types';
 import { IcmpProbeFactory } from '../conditions/probe';
 import type { SentRecord } from '../iface/runtime';
-import type { AdvertiserStats } from '../iface/advertiser';
+import type { AdvertiserStats, SendKind } from '../iface/advertiser';
+import type { WatchStatus } from '../observe/types';
 import type { Withdrawal } from '../ra/withdrawals';
 import { loadState, saveState, STATE_VERSION, type StateFile } from './state';
 import type { TimerHandle } from '../iface/clock';
@@ -73,12 +79,16 @@ export interface InterfaceStatus {
   readonly lastSent?: SentRecord;
   readonly nextMulticastAt?: number;
   readonly stats: AdvertiserStats;
+  /** RAs sent, by kind (initial, periodic, solicited, triggered, final, client). */
+  readonly sent: Readonly<Record<SendKind, number>>;
   readonly sendErrors: number;
   /** The RA as it would be sent now (the same function builds what goes on the wire). */
   readonly ra?: RouterAdvertisement;
   /** Every value that differs from the config, and why. */
   readonly reasons: readonly Reason[];
   readonly withdrawn: readonly Withdrawal[];
+  /** The other routers heard on the link, rogue detection and the countermeasure. */
+  readonly watch: WatchStatus;
 }
 
 export interface DaemonStatus {
@@ -93,20 +103,28 @@ export interface DaemonStatus {
   readonly vrrp?: VrrpStatus;
   readonly counters: DaemonCounters;
   readonly drops: Record<string, number>;
+  /** Where the HTTP endpoint listens, when it is on. */
+  readonly http?: { readonly address: string; readonly port: number };
 }
 
 export const VERSION = '0.1.0';
 
-/** Keys (interface, source, field) remembered for the once-a-minute inconsistency warnings. */
-const MAX_REPORTED = 4096;
-/** Inconsistency warning lines per minute, across all sources and fields. */
+/** Inconsistency warning lines per minute, across all interfaces, sources and fields. */
 const WARN_LINES_PER_MINUTE = 20;
+/** Rogue-router lines per minute across all interfaces (each interface also has its own budget). */
+const ROGUE_LINES_PER_MINUTE = 30;
+/** Summary lines per summary interval; past that, one line for the other interfaces. */
+const SUMMARY_LINES = 10;
 
 export interface DaemonCounters {
   packetsReceived: number;
   rsReceived: number;
   raReceived: number;
   raInconsistent: number;
+  /** RAs from rogue routers, all interfaces. */
+  rogueRas: number;
+  rogueDetections: number;
+  countermeasuresSent: number;
   reloads: number;
   reloadFailures: number;
 }
@@ -120,7 +138,9 @@ export class Daemon {
   private vrrp: VrrpCoordinator | undefined;
   private requester: NetlinkRequester | undefined;
   readonly drops = new DropCounters();
-  readonly counters: DaemonCounters = { packetsReceived: 0, rsReceived: 0, raReceived: 0, raInconsistent: 0, reloads: 0, reloadFailures: 0 };
+  readonly counters: DaemonCounters = { packetsReceived: 0, rsReceived: 0, raReceived: 0, raInconsistent: 0, rogueRas: 0, rogueDetections: 0, countermeasuresSent: 0, reloads: 0, reloadFailures: 0 };
+  /** Changes for /api/events: RA contents, conditions, VRRP, routers heard, rogues, reloads. */
+  readonly events: EventHub;
   private readonly clock: Clock;
   private readonly random: () => number;
   readonly startedAt: number;
@@ -135,6 +155,9 @@ export class Daemon {
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? Math.random;
     this.startedAt = this.clock.now();
+    this.events = new EventHub(() => this.clock.now());
+    this.inconsistencyLines = new LineBudget(WARN_LINES_PER_MINUTE, (n) => this.opts.log.warn(`${n} more inconsistent RA fields in the last minute were not logged (see status and metrics)`), this.clock);
+    this.rogueLines = new LineBudget(ROGUE_LINES_PER_MINUTE, (n) => this.opts.log.warn(`${n} more rogue-router lines in the last minute were not logged (see status and metrics)`), this.clock);
   }
 
   /** Parse the config; a ConfigError carries every diagnostic as `file:line:col: message`. */
@@ -154,7 +177,8 @@ export class Daemon {
       throw new ConfigError(missing.map((i) => `${i.pos.file}:${i.pos.line}:${i.pos.column}: error: interface ${i.name} does not exist and IgnoreIfMissing is off`));
     }
     this.loadState();
-    this.socket = this.opts.backend.openIcmp6({ types: [ICMP6.RouterSolicitation, ICMP6.RouterAdvertisement] });
+    // freebind: the rogue-RA countermeasure (RogueRAWithdraw) sends in the rogue's name.
+    this.socket = this.opts.backend.openIcmp6({ types: [ICMP6.RouterSolicitation, ICMP6.RouterAdvertisement], freebind: true });
     this.socket.onPacket((p) => this.onPacket(p));
     this.unsubscribe = this.net.on((e) => this.onNetEvent(e));
     // Conditions are evaluated from the full dump NetState holds before any RA is built.
@@ -176,6 +200,7 @@ export class Daemon {
     }
     this.engine.start();
     this.engine.onChange((names) => {
+      this.emitConditions(names);
       this.vrrp?.updateTracking();
       this.recompute(`condition ${names.join(', ')} changed`);
     });
@@ -209,7 +234,8 @@ export class Daemon {
       condition: (name) => this.engine?.value(name),
       sysctl: this.opts.sysctl ?? writeSysctl,
       readSysctl: this.opts.sysctl !== undefined ? () => undefined : readSysctl,
-      changed: (router) => {
+      changed: (router, t) => {
+        this.events.emit({ type: 'vrrp', router: router.name, state: t.to, priority: router.machine.priority, why: t.reason });
         // The vrrp NAME condition, then the RAs of the interface tied to the virtual router.
         this.engine?.vrrpChanged(router.name);
         for (const rt of this.runtimes.values()) if (rt.config.vrrp === router.name) rt.refresh();
@@ -240,7 +266,16 @@ export class Daemon {
       overrides: (cfg: InterfaceConfig) => this.engine?.overridesFor(cfg) ?? new Map(),
       stateChanged: () => this.scheduleSave(),
       vrrpVia: (instance: string) => this.vrrpVia(instance),
+      raChanged: (rt: InterfaceRuntime, why: string) => this.events.emit({ type: 'ra', interface: rt.name, why }),
     };
+  }
+
+  private emitConditions(names: readonly string[]): void {
+    if (this.engine === undefined) return;
+    const want = new Set(names);
+    for (const c of this.engine.status()) {
+      if (want.has(c.name)) this.events.emit({ type: 'condition', condition: c.name, effective: c.effective, raw: c.raw, penalty: Math.round(c.penalty) });
+    }
   }
 
   private loadState(): void {
@@ -328,6 +363,7 @@ export class Daemon {
       const lines = e instanceof ConfigError ? e.lines : [(e as Error).message];
       for (const l of lines) this.opts.log.error(l);
       this.opts.log.error('reload rejected; the running configuration stays in force');
+      this.events.emit({ type: 'reload', ok: false });
       return false;
     }
     if (!this.running) return false; // stopped while the file was read
@@ -338,6 +374,7 @@ export class Daemon {
       this.counters.reloadFailures++;
       this.opts.log.error(`${this.opts.configPath}: error: ${(e as Error).message}`);
       this.opts.log.error('reload rejected; the running configuration stays in force');
+      this.events.emit({ type: 'reload', ok: false });
       return false;
     }
     let vrrpFailed = false;
@@ -361,9 +398,11 @@ export class Daemon {
     if (vrrpFailed) {
       this.counters.reloadFailures++;
       this.opts.log.error(`reloaded ${this.opts.configPath} in part: the virtual routers above could not be set up (the RAs and conditions are in force)`);
+      this.events.emit({ type: 'reload', ok: false });
       return false;
     }
     this.opts.log.info(`reloaded ${this.opts.configPath}`);
+    this.events.emit({ type: 'reload', ok: true });
     return true;
   }
 
@@ -388,10 +427,12 @@ export class Daemon {
           ...(rt.lastSent !== undefined ? { lastSent: rt.lastSent } : {}),
           ...(rt.advertiser.nextMulticastAt !== undefined ? { nextMulticastAt: rt.advertiser.nextMulticastAt } : {}),
           stats: { ...rt.advertiser.stats },
+          sent: { ...rt.sent },
           sendErrors: rt.sendErrors,
           ...(built !== undefined ? { ra: built.ra } : {}),
           reasons: built?.reasons ?? [],
           withdrawn: rt.ledger.active(now),
+          watch: rt.watch.status(),
         };
       }),
       conditions: this.engine?.status() ?? [],
@@ -494,41 +535,130 @@ export class Daemon {
     }
   }
 
-  private readonly reported = new Map<string, number>();
-  /** Inconsistency lines, whatever the sources and fields. */
-  private readonly inconsistencyLines = new LineBudget(WARN_LINES_PER_MINUTE, (n) => this.opts.log.warn(`${n} more inconsistent RA fields in the last minute were not logged (see status counters)`));
+  /** Inconsistency lines, whatever the interfaces, sources and fields. */
+  private readonly inconsistencyLines: LineBudget;
+  /** Rogue-router lines, whatever the interfaces (each interface has its own budget too). */
+  private readonly rogueLines: LineBudget;
+  /** Interfaces with rogue detections waiting for their summary line. */
+  private readonly summaryDue = new Set<InterfaceRuntime>();
+  private summaryTimer: TimerHandle | undefined;
 
-  /** RFC 4861 6.2.7: log RAs from other routers that contradict ours (rate-limited per source and field). */
+  /**
+   * An RA from another router: who it is (VRRP peer, allowed, unknown), how it compares with
+   * ours (RFC 4861 6.2.7; RFC 9568 8.2.3 for the other router of our virtual router), and
+   * whether it is a rogue (RFC 8475 section 5). Costs no RA build: ours is the last computed.
+   */
   private checkRa(rt: InterfaceRuntime, source: string, ra: RouterAdvertisement): void {
-    const ours = rt.build(false);
-    if (ours === undefined) return;
+    const ours = rt.advertisedRa;
     const vr = rt.config.vrrp !== undefined ? this.vrrp?.router(rt.config.vrrp) : undefined;
     const peer = vr !== undefined && source === vr.virtualLinkLocal;
     // From the other router of our virtual router: the whole RA must match (RFC 9568 8.2.3).
-    const issues = peer ? compareVirtualRouterRas(ours.ra, ra) : checkConsistency(ours.ra, ra);
-    if (issues.length === 0) return;
-    this.counters.raInconsistent++;
+    const issues = ours === undefined ? [] : peer ? compareVirtualRouterRas(ours, ra) : checkConsistency(ours, ra);
+    if (issues.length > 0) this.counters.raInconsistent++;
     const now = this.clock.now();
-    for (const issue of issues) {
-      const key = `${rt.name} ${source} ${issue.field}`;
-      const last = this.reported.get(key);
-      if (last !== undefined && now - last < 60_000) continue;
-      // Sources and fields come from the wire: the table is capped and the lines are limited
-      // across all of them, or a stranger sending RAs fills the memory and the log.
-      if (this.reported.size >= MAX_REPORTED) {
-        for (const [k, t] of this.reported) if (now - t >= 60_000) this.reported.delete(k);
-        if (this.reported.size >= MAX_REPORTED) this.reported.clear();
-      }
-      this.reported.set(key, now);
+    const v = rt.watch.heard(source, ra, now, peer, issues);
+    for (const issue of v.warn) {
       if (!this.inconsistencyLines.take(now)) continue;
       if (peer) {
-        // The other router of our virtual router: hosts keep the RA they last heard, so a
-        // failover would change what they are told.
+        // Hosts keep the RA they last heard, so a failover would change what they are told.
         this.opts.log.warn(`${rt.name}: vrrp ${rt.config.vrrp}: the Active's RA differs from the one this router sends when Active (RFC 9568 8.2.3: both must advertise the same options): ${issue.field}: ours ${issue.ours}, the Active's ${issue.theirs}`);
       } else {
         this.opts.log.warn(`${rt.name}: RA from ${source} is inconsistent with ours (RFC 4861 6.2.7): ${issue.field}: ours ${issue.ours}, theirs ${issue.theirs}`);
       }
     }
+    if (v.evicted !== undefined) this.events.emit({ type: 'router', interface: rt.name, source: v.evicted, role: 'unknown', rogue: false, change: 'evicted' });
+    if (v.isNew || v.changed) this.events.emit({ type: 'router', interface: rt.name, source, role: v.router.role, rogue: v.router.rogue, change: v.isNew ? 'new' : 'changed' });
+    if (!v.router.rogue) return;
+    this.counters.rogueRas++;
+    let countered = false;
+    if (v.counter) countered = this.counter(rt, source, ra);
+    if (v.detected) {
+      this.counters.rogueDetections++;
+      this.events.emit({ type: 'rogue', interface: rt.name, source, ...(v.router.mac !== undefined ? { mac: v.router.mac } : {}), offers: v.router.offers, countered });
+    }
+    if (v.logDetail) {
+      if (this.rogueLines.take(now)) {
+        const what = v.detected ? 'rogue router' : 'rogue router now';
+        const action = countered ? '; withdrawn in its name (RogueRAWithdraw)' : rt.watch.action === 'withdraw' ? '; withdrawal held back by the rate limit' : '';
+        this.opts.log.warn(`${rt.name}: ${what} ${source} (MAC ${v.router.mac ?? 'unknown: no source link-layer option'}) advertises ${describeOffers(v.router.offers)}; not in AllowedRouters (RFC 8475 section 5)${action}`);
+      }
+    } else if (v.detected) {
+      this.summaryDue.add(rt);
+      this.armSummary();
+    }
+  }
+
+  /** Send the RA that withdraws what a rogue announced, from the rogue's address. */
+  private counter(rt: InterfaceRuntime, source: string, ra: RouterAdvertisement): boolean {
+    const answer = withdrawingRa(ra);
+    const ifindex = rt.ifindex;
+    if (answer === undefined || ifindex === undefined || this.socket === undefined) return false;
+    let data: Uint8Array;
+    try {
+      data = encodeMessage(answer);
+    } catch {
+      // Something in the rogue's options cannot be encoded again (a name no encoder accepts):
+      // the default route, routes and prefixes are what matter most.
+      try {
+        data = encodeMessage({ ...answer, options: answer.options.filter((o) => o.type !== 'dnssl') });
+      } catch {
+        return false;
+      }
+    }
+    try {
+      this.socket.send(data, ALL_NODES, ifindex, source);
+    } catch (e) {
+      rt.sendErrors++;
+      this.opts.log.debug(`${rt.name}: countermeasure RA for ${source} failed: ${(e as Error).message}`);
+      return false;
+    }
+    this.counters.countermeasuresSent++;
+    return true;
+  }
+
+  private armSummary(): void {
+    if (this.summaryTimer !== undefined) return;
+    let due = Infinity;
+    for (const rt of this.summaryDue) due = Math.min(due, rt.watch.summaryDueAt ?? Infinity);
+    if (due === Infinity) {
+      this.summaryDue.clear();
+    this.inconsistencyLines.stop();
+    this.rogueLines.stop();
+      return;
+    }
+    this.summaryTimer = this.clock.setTimeout(() => {
+      this.summaryTimer = undefined;
+      this.writeSummaries();
+      this.armSummary();
+    }, Math.max(0, due - this.clock.now()));
+  }
+
+  /** One line per interface whose rogue detections were not all logged (at most SUMMARY_LINES, then one for the rest). */
+  private writeSummaries(): void {
+    const now = this.clock.now();
+    let lines = 0;
+    let restInterfaces = 0;
+    let restDetections = 0;
+    for (const rt of [...this.summaryDue]) {
+      if (!this.runtimes.has(rt.name) || this.runtimes.get(rt.name) !== rt) {
+        this.summaryDue.delete(rt);
+        continue;
+      }
+      const s = rt.watch.summary(now);
+      if (s === undefined) {
+        if (rt.watch.summaryDueAt === undefined) this.summaryDue.delete(rt);
+        continue;
+      }
+      this.summaryDue.delete(rt);
+      if (lines < SUMMARY_LINES) {
+        lines++;
+        this.opts.log.warn(`${rt.name}: ${s.detections} more rogue routers (${s.sources} distinct sources) and ${s.rogueRas} rogue RAs in the last ${Math.round(s.intervalMs / 1000)} s were not logged one by one (see status and metrics)`);
+      } else {
+        restInterfaces++;
+        restDetections += s.detections;
+      }
+    }
+    if (restInterfaces > 0) this.opts.log.warn(`${restInterfaces} more interfaces had ${restDetections} rogue routers not logged one by one in the last ${SUMMARY_INTERVAL_MS / 1000} s`);
   }
 
   /**
@@ -540,6 +670,9 @@ export class Daemon {
   stop(final = true): void {
     if (this.saveTimer !== undefined) this.clock.clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
+    if (this.summaryTimer !== undefined) this.clock.clearTimeout(this.summaryTimer);
+    this.summaryTimer = undefined;
+    this.summaryDue.clear();
     if (this.running) this.saveNow();
     this.running = false;
     for (const rt of this.runtimes.values()) rt.stop(final && rt.config.removeAdvOnExit);

@@ -1,5 +1,6 @@
 /** A small leveled logger with radvd's log methods (-m stderr|stderr_syslog|syslog|logfile|none). */
 import { appendFileSync } from 'node:fs';
+import type { Clock, TimerHandle } from '../iface/clock';
 
 export type Level = 'error' | 'warn' | 'info' | 'debug';
 const ORDER: Record<Level, number> = { error: 0, warn: 1, info: 2, debug: 3 };
@@ -62,32 +63,53 @@ export function memoryLogger(): Logger & { lines: string[] } {
 
 /**
  * At most `perMinute` lines a minute; past that, lines are only counted, and the count goes to
- * `summary` when the next minute starts. For warnings about what the wire sends: the limit holds
- * across all sources, so a stranger on the LAN cannot fill the log.
+ * `summary` when the minute is over: at the next take(), or, given a clock, by a timer, so the
+ * count is told even when nothing more arrives. For warnings about what the wire sends: the
+ * limit holds across all sources, so a stranger on the LAN cannot fill the log.
  */
 export class LineBudget {
   private start = -Infinity;
   private lines = 0;
   private suppressed = 0;
+  private timer: TimerHandle | undefined;
 
   constructor(
     private readonly perMinute: number,
     private readonly summary: (suppressed: number) => void = () => undefined,
+    private readonly clock?: Clock,
   ) {}
 
   /** Whether a line may be written at `now` (ms). */
   take(now: number): boolean {
     if (now - this.start >= 60_000) {
-      if (this.suppressed > 0) this.summary(this.suppressed);
+      this.flush(now);
       this.start = now;
       this.lines = 0;
-      this.suppressed = 0;
     }
     if (this.lines >= this.perMinute) {
-      this.suppressed++;
+      if (this.suppressed++ === 0 && this.clock !== undefined && this.timer === undefined) {
+        const clock = this.clock;
+        this.timer = clock.setTimeout(() => {
+          this.timer = undefined;
+          this.flush(clock.now());
+        }, Math.max(0, this.start + 60_000 - now));
+      }
       return false;
     }
     this.lines++;
     return true;
+  }
+
+  /** Tell the count of a minute that is over. */
+  private flush(now: number): void {
+    if (this.suppressed === 0 || now - this.start < 60_000) return;
+    this.summary(this.suppressed);
+    this.suppressed = 0;
+  }
+
+  /** Cancel the pending summary (the daemon stops). */
+  stop(): void {
+    if (this.timer !== undefined) this.clock?.clearTimeout(this.timer);
+    this.timer = undefined;
   }
 }

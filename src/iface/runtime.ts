@@ -16,6 +16,11 @@ import { ALL_ROUTERS, canonicalIPv6, isLinkLocal } from '../net/ipv6';
 import type { Logger } from '../daemon/log';
 import type { NdOption, RouterAdvertisement } from '../wire/types';
 import type { InterfaceState } from '../daemon/state';
+import { LinkWatch, type WatchConfig } from '../observe/watch';
+
+function watchConfig(cfg: InterfaceConfig): WatchConfig {
+  return { allowed: cfg.allowedRouters ?? [], action: cfg.rogueRaWithdraw === true ? 'withdraw' : 'report' };
+}
 
 function sameKeys(a: ReadonlyMap<string, unknown>, b: ReadonlyMap<string, unknown>): boolean {
   if (a.size !== b.size) return false;
@@ -35,6 +40,8 @@ export interface RuntimeDeps {
   readonly stateChanged?: () => void;
   /** For an interface tied to a virtual router (`vrrp NAME;`): where its RAs go now. */
   readonly vrrpVia?: (instance: string) => VrrpVia | undefined;
+  /** The RA's content changed (it is being re-sent). */
+  readonly raChanged?: (rt: InterfaceRuntime, why: string) => void;
 }
 
 /**
@@ -70,15 +77,22 @@ export class InterfaceRuntime {
   /** Items advertised before a restart (state file), compared with the first RA built. */
   private restored: { items: Map<string, NdOption>; at: number } | undefined;
   private lastBytes: Buffer | undefined;
+  /** The RA of the last recompute: what received RAs are compared with (no rebuild per RA). */
+  private lastRa: RouterAdvertisement | undefined;
   private decrementBase: number;
   private mtuWarned = false;
   lastSent: SentRecord | undefined;
   /** Encoded packets of the current RA (see encodePackets), dropped by every recompute. */
   private wire: Uint8Array[] | undefined;
   sendErrors = 0;
+  /** RAs sent, by kind. */
+  readonly sent: Record<SendKind, number> = { initial: 0, periodic: 0, solicited: 0, triggered: 0, final: 0, client: 0 };
+  /** The other routers heard on this link (RFC 4861 6.2.7, RFC 8475 section 5). */
+  readonly watch: LinkWatch;
 
   constructor(private cfg: InterfaceConfig, private readonly deps: RuntimeDeps) {
     this.decrementBase = deps.clock.now();
+    this.watch = new LinkWatch(watchConfig(cfg));
     this.advertiser = new Advertiser(cfg, {
       clock: deps.clock,
       random: deps.random,
@@ -207,6 +221,7 @@ export class InterfaceRuntime {
   recompute(why: string): boolean {
     this.wire = undefined;
     const built = this.build(false);
+    this.lastRa = built?.ra;
     if (built === undefined) return false;
     const items = new Map(built.items);
     const now = this.deps.clock.now();
@@ -219,6 +234,7 @@ export class InterfaceRuntime {
     }
     if (this.ledger.update(this.lastItems, items, now, why)) ledgerChanged = true;
     if (ledgerChanged) rebuilt = this.build(false) ?? built;
+    this.lastRa = rebuilt.ra;
     const itemsChanged = !sameKeys(this.lastItems, items);
     this.lastItems = items;
     if (ledgerChanged || itemsChanged) this.deps.stateChanged?.();
@@ -231,8 +247,17 @@ export class InterfaceRuntime {
     if (changed) {
       this.deps.log.debug(`${this.cfg.name}: RA changed (${why})`);
       this.advertiser.changed();
+      this.deps.raChanged?.(this, why);
     }
     return changed;
+  }
+
+  /**
+   * The RA this interface advertises, as last computed, for comparing with other routers' RAs
+   * (RFC 4861 6.2.7); undefined when it advertises nothing (AdvSendAdvert off: monitor only).
+   */
+  get advertisedRa(): RouterAdvertisement | undefined {
+    return this.cfg.advSendAdvert ? this.lastRa : undefined;
   }
 
   /** What goes in the state file for this interface. */
@@ -250,6 +275,7 @@ export class InterfaceRuntime {
   reconfigure(cfg: InterfaceConfig): void {
     this.cfg = cfg;
     this.mtuWarned = false;
+    this.watch.reconfigure(watchConfig(cfg));
     this.advertiser.setConfig(cfg);
     this.refresh();
     this.recompute('reload');
@@ -279,6 +305,7 @@ export class InterfaceRuntime {
         this.deps.log.warn(`${this.cfg.name}: sending RA to ${destination} failed: ${(e as Error).message}`);
       }
     }
+    this.sent[kind]++;
     this.lastSent = { at: this.deps.clock.now(), kind, destination, packets: packets.length, bytes };
     this.deps.log.debug(`${this.cfg.name}: sent ${kind} RA to ${destination} (${packets.length} packet(s), ${bytes} bytes)`);
   }

@@ -155,7 +155,7 @@ class LinuxIcmp6Socket implements Icmp6Socket {
   private closed = false;
   private readonly handle: NativeHandle;
 
-  constructor(private readonly native: NativeAddon, types: readonly number[], netns: string | null) {
+  constructor(private readonly native: NativeAddon, types: readonly number[], netns: string | null, freebind: boolean) {
     this.handle = sys(() =>
       native.openRaw6(IPPROTO_ICMPV6, [...types], ICMPV6_CHECKSUM_OFFSET, 255, false, netns, (err, data, src, dst, ifindex, hopLimit) => {
         if (err) {
@@ -173,6 +173,14 @@ class LinuxIcmp6Socket implements Icmp6Socket {
         for (const h of this.handlers) h(packet);
       }),
     );
+    if (freebind) {
+      try {
+        sys(() => native.setFreebind(this.handle, true));
+      } catch (e) {
+        native.close(this.handle);
+        throw e;
+      }
+    }
   }
 
   send(data: Uint8Array, destination: string, ifindex: number, source?: string): void {
@@ -404,7 +412,7 @@ export function linuxBackend(options: LinuxBackendOptions = {}): SystemBackend {
   const netns = netnsPath(options.netns);
   const receiveBuffer = options.netlinkReceiveBuffer ?? 16 * 1024 * 1024;
   return {
-    openIcmp6: ({ types }) => new LinuxIcmp6Socket(loadAddon(), types, netns),
+    openIcmp6: ({ types, freebind }) => new LinuxIcmp6Socket(loadAddon(), types, netns, freebind ?? false),
     openRouteNetlink: ({ groups }) => new LinuxNetlinkSocket(loadAddon(), groups, receiveBuffer, netns),
     openRawIp: (options) => new LinuxRawIpSocket(loadAddon(), options, netns),
     openPacket: () => new LinuxPacketSocket(loadAddon(), netns),

@@ -1149,7 +1149,7 @@ export class MemoryBackend implements SystemBackend {
     });
   }
 
-  openIcmp6(options: { readonly types: readonly number[] }): Icmp6Socket {
+  openIcmp6(options: { readonly types: readonly number[]; readonly freebind?: boolean }): Icmp6Socket {
     const s = new MemoryIcmp6Socket(this, new Set(options.types));
     this.icmpSockets.add(s);
     return s;

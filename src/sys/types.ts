@@ -80,7 +80,11 @@ export interface PacketSocket {
 
 export interface SystemBackend {
   /** Raw ICMPv6 socket with an ICMP6_FILTER passing only `types`. */
-  openIcmp6(options: { readonly types: readonly number[] }): Icmp6Socket;
+  /**
+   * Raw ICMPv6 socket receiving `types`. `freebind`: a send may name a source that is not an
+   * address of this host (IPV6_FREEBIND; the rogue-RA countermeasure speaks for the rogue).
+   */
+  openIcmp6(options: { readonly types: readonly number[]; readonly freebind?: boolean }): Icmp6Socket;
   /** NETLINK_ROUTE socket subscribed to the given RTNLGRP_* group numbers. */
   openRouteNetlink(options: { readonly groups: readonly number[] }): RawNetlinkSocket;
   /** Raw socket of `protocol` for `family`; IPv6 with `checksumOffset` (VRRP: 6) has the kernel do the checksum. */

@@ -574,6 +574,7 @@ describe('status', () => {
         suppressed: false,
         pending: false,
         damping: DEFAULT_DAMPING,
+        history: [],
       });
       assert.equal(r.status('probe').pending, true, 'no prober: pending for ever');
       assert.ok(r.log.lines.some((l) => l.startsWith('warn: condition probe: no prober available')));

@@ -335,6 +335,12 @@ const GOOD: Record<string, (c: Config) => void> = {
     assert.deepEqual([p.advDhcpv6Pd, p.advAutonomous], [true, false]);
     assert.deepEqual(codes('firsthop-prefix-pd.conf'), ['W_NOT_RADVD']);
   },
+  'firsthop-rogue.conf': (c) => {
+    const i = iface(c, 'lan0');
+    assert.deepEqual(i.allowedRouters, ['fe80::2', '02:00:5e:00:02:01'], 'canonical address, lower-case MAC');
+    assert.equal(i.rogueRaWithdraw, true);
+    assert.deepEqual(codes('firsthop-rogue.conf'), ['W_NOT_RADVD', 'W_NOT_RADVD']);
+  },
 };
 
 test('every good file parses to the values radvd 2.19 uses', async (t) => {

@@ -1,7 +1,7 @@
 /** RFC 9568 8.2.3: the two routers of a virtual router compare whole RAs. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareVirtualRouterRas } from '../../src/daemon/consistency';
+import { compareVirtualRouterRas } from '../../src/observe/consistency';
 import type { RouterAdvertisement } from '../../src/wire/types';
 
 const base: RouterAdvertisement = {

@@ -9,15 +9,28 @@ import type { RouterAdvertisement } from '../wire/types';
 
 export interface Inconsistency {
   readonly field: string;
+  /** The field without the prefix or address it names, for a bounded metric label ('prefix_valid_lifetime'). */
+  readonly kind: string;
   readonly ours: string;
   readonly theirs: string;
+}
+
+/** 'prefix 2001:db8::/64 valid lifetime' -> 'prefix_valid_lifetime'; 'Cur Hop Limit' -> 'cur_hop_limit'. */
+export function fieldKind(field: string): string {
+  return field
+    .split(' ')
+    .filter((w) => !/[:/.]/.test(w) && w !== '')
+    .join('_')
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 40);
 }
 
 export function checkConsistency(ours: RouterAdvertisement, theirs: RouterAdvertisement): Inconsistency[] {
   const out: Inconsistency[] = [];
   const cmp = (field: string, a: number | boolean, b: number | boolean, bothNonZero = false): void => {
     if (bothNonZero && (a === 0 || b === 0)) return;
-    if (a !== b) out.push({ field, ours: String(a), theirs: String(b) });
+    if (a !== b) out.push({ field, kind: fieldKind(field), ours: String(a), theirs: String(b) });
   };
   cmp('Cur Hop Limit', ours.curHopLimit, theirs.curHopLimit, true);
   cmp('M flag', ours.managed, theirs.managed);
@@ -87,8 +100,8 @@ export function compareVirtualRouterRas(ours: RouterAdvertisement, theirs: Route
   const out: Inconsistency[] = [];
   for (const [k, v] of a) {
     const w = b.get(k);
-    if (w !== v) out.push({ field: k, ours: v, theirs: w ?? 'absent' });
+    if (w !== v) out.push({ field: k, kind: fieldKind(k), ours: v, theirs: w ?? 'absent' });
   }
-  for (const [k, w] of b) if (!a.has(k)) out.push({ field: k, ours: 'absent', theirs: w });
+  for (const [k, w] of b) if (!a.has(k)) out.push({ field: k, kind: fieldKind(k), ours: 'absent', theirs: w });
   return out;
 }

@@ -1,0 +1,51 @@
+/**
+ * The stream of changes behind /api/events: a ring of the latest events (a reconnecting client
+ * asks for those after its Last-Event-ID) and the listeners of the moment. Bounded whatever
+ * the wire sends: the ring has a fixed size, and a flood of rogue RAs makes one event per
+ * router that enters the table, which is itself bounded.
+ */
+import type { FirsthopEvent, StampedEvent } from './types';
+
+export const EVENT_RING = 512;
+
+export class EventHub {
+  private readonly ring: StampedEvent[] = [];
+  private seq = 0;
+  private readonly listeners = new Set<(e: StampedEvent) => void>();
+
+  constructor(
+    private readonly now: () => number,
+    private readonly size = EVENT_RING,
+  ) {}
+
+  emit(e: FirsthopEvent): void {
+    const stamped = { ...e, seq: ++this.seq, at: this.now() } as StampedEvent;
+    this.ring.push(stamped);
+    if (this.ring.length > this.size) this.ring.shift();
+    for (const l of this.listeners) {
+      try {
+        l(stamped);
+      } catch {
+        // a listener (an HTTP client) failing must not stop the others or the daemon
+      }
+    }
+  }
+
+  /** Events after `seq` still in the ring (all of them for seq 0). */
+  since(seq: number): StampedEvent[] {
+    return this.ring.filter((e) => e.seq > seq);
+  }
+
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  subscribe(listener: (e: StampedEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
