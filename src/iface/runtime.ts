@@ -142,7 +142,10 @@ export class InterfaceRuntime {
       this.deps.log.warn(`${this.cfg.name}: AdvLinkMTU ${this.cfg.advLinkMtu} is above the interface MTU ${link.mtu}; hosts would send packets the link drops`);
     }
     const ready = link.up && link.carrier && this.source !== undefined && this.sendIfindex !== undefined;
-    if (ready && !this.advertiser.isReady) this.deps.log.info(`${this.cfg.name}: advertising from ${this.source} (ifindex ${this.sendIfindex}${this.cfg.vrrp !== undefined ? `, virtual router ${this.cfg.vrrp}` : ''})`);
+    if (ready && !this.advertiser.isReady) {
+      if (this.cfg.advSendAdvert) this.deps.log.info(`${this.cfg.name}: advertising from ${this.source} (ifindex ${this.sendIfindex}${this.cfg.vrrp !== undefined ? `, virtual router ${this.cfg.vrrp}` : ''})`);
+      else this.deps.log.info(`${this.cfg.name}: watching the routers on the link (AdvSendAdvert off: monitor only)`);
+    }
     if (!ready && this.advertiser.isReady) this.deps.log.info(`${this.cfg.name}: not ready (${!link.up ? 'down' : !link.carrier ? 'no carrier' : this.cfg.vrrp !== undefined && this.via?.active !== true ? `virtual router ${this.cfg.vrrp} is not Active` : 'no usable source address'})`);
     // A virtual router that just became Active: its first RA goes out now (RFC 4861 6.2.4).
     this.advertiser.setReady(ready, this.cfg.vrrp !== undefined);

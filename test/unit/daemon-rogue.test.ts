@@ -1,0 +1,153 @@
+/** Rogue routers through the daemon on the in-memory backend: reports, allow-list, flood bounds, countermeasure, monitor-only. */
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { Daemon } from '../../src/daemon/daemon';
+import { MemoryBackend, settle } from '../../src/sys/memory';
+import { ManualClock } from '../../src/iface/clock';
+import { memoryLogger } from '../../src/daemon/log';
+import { decodeMessage, encodeMessage } from '../../src/wire';
+import type { RouterAdvertisement } from '../../src/wire/types';
+import type { StampedEvent } from '../../src/observe/types';
+import { parseMac } from '../../src/net/ipv6';
+
+const CONF = (extra = ''): string => `interface lan0 {
+    AdvSendAdvert on;
+    MinRtrAdvInterval 3;
+    MaxRtrAdvInterval 10;
+    AdvDefaultLifetime 1800;
+    ${extra}
+    prefix 2001:db8:1::/64 { };
+};
+interface mon0 {
+    AdvSendAdvert off;
+};
+`;
+
+function rogue(extra: Partial<RouterAdvertisement> = {}): RouterAdvertisement {
+  return {
+    type: 'ra', curHopLimit: 64, managed: false, other: false, homeAgent: false, preference: 'high', proxy: false,
+    routerLifetime: 1800, reachableTime: 0, retransTimer: 0,
+    options: [
+      { type: 'sourceLinkLayer', address: parseMac('02:00:00:00:00:66') },
+      { type: 'prefixInformation', prefix: '2001:db8:bad::', prefixLength: 64, onLink: true, autonomous: true, routerAddress: false, dhcpv6Pd: false, validLifetime: 86400, preferredLifetime: 14400 },
+      { type: 'rdnss', lifetime: 1800, servers: ['2001:db8:bad::53'] },
+    ],
+    ...extra,
+  };
+}
+
+async function setup(t: TestContext, extra = '') {
+  const dir = mkdtempSync(join(tmpdir(), 'fh-rogue-'));
+  const file = join(dir, 'radvd.conf');
+  writeFileSync(file, CONF(extra));
+  const backend = new MemoryBackend('router');
+  const lan = backend.kernel.addLink({ name: 'lan0', mac: '02:00:00:00:00:01', mtu: 1500 });
+  backend.kernel.addAddress({ ifindex: lan.ifindex, address: 'fe80::1' });
+  const mon = backend.kernel.addLink({ name: 'mon0', mac: '02:00:00:00:01:01', mtu: 1500 });
+  backend.kernel.addAddress({ ifindex: mon.ifindex, address: 'fe80::101' });
+  const clock = new ManualClock();
+  const log = memoryLogger();
+  const daemon = new Daemon({ configPath: file, backend, log, clock, random: () => 0.5 });
+  await daemon.start();
+  await settle();
+  const events: StampedEvent[] = [];
+  daemon.events.subscribe((e) => events.push(e));
+  t.after(() => {
+    daemon.stop(false);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const send = (ra: RouterAdvertisement, source: string, ifindex = lan.ifindex): void => backend.inject({ data: encodeMessage(ra), source, ifindex });
+  return { file, backend, lan, mon, clock, log, daemon, events, send };
+}
+
+test('a rogue RA is reported on that RA: one line with interface, source, MAC and what it offers; status, counters and an event', async (t) => {
+  const s = await setup(t);
+  s.send(rogue(), 'fe80::66');
+  await settle();
+  const lines = s.log.lines.filter((l) => /rogue router/.test(l));
+  assert.equal(lines.length, 1);
+  assert.match(lines[0]!, /^warn: lan0: rogue router fe80::66 \(MAC 02:00:00:00:00:66\) advertises router lifetime 1800s, prefixes 2001:db8:bad::\/64, routes -, RDNSS 2001:db8:bad::53; not in AllowedRouters/);
+  const w = s.daemon.status().interfaces.find((i) => i.name === 'lan0')!.watch;
+  assert.deepEqual(w.routers.map((r) => [r.source, r.role, r.rogue, r.count, r.mac]), [['fe80::66', 'unknown', true, 1, '02:00:00:00:00:66']]);
+  assert.equal(s.daemon.status().counters.rogueDetections, 1);
+  assert.ok(s.events.some((e) => e.type === 'rogue' && e.source === 'fe80::66' && e.interface === 'lan0'));
+  // The same rogue again: counted, no new line.
+  s.clock.advance(3000);
+  s.send(rogue(), 'fe80::66');
+  await settle();
+  assert.equal(s.log.lines.filter((l) => /rogue router/.test(l)).length, 1);
+  assert.equal(s.daemon.status().counters.rogueRas, 2);
+});
+
+test('an allowed router (by address or by MAC) is not reported, and its inconsistencies are', async (t) => {
+  const s = await setup(t, 'AllowedRouters { fe80::2; 02:00:00:00:00:33; };');
+  s.send(rogue({ curHopLimit: 32 }), 'fe80::2');
+  s.send(rogue({ options: [{ type: 'sourceLinkLayer', address: parseMac('02:00:00:00:00:33') }] }), 'fe80::33');
+  await settle();
+  assert.equal(s.log.lines.filter((l) => /rogue router/.test(l)).length, 0, s.log.lines.join('\n'));
+  assert.equal(s.log.lines.filter((l) => /fe80::2 is inconsistent with ours .*Cur Hop Limit: ours 64, theirs 32/.test(l)).length, 1);
+  const w = s.daemon.status().interfaces.find((i) => i.name === 'lan0')!.watch;
+  assert.deepEqual(w.routers.map((r) => [r.source, r.role, r.rogue]).sort(), [['fe80::2', 'allowed', false], ['fe80::33', 'allowed', false]]);
+  // The same inconsistency a minute later: not repeated (radvd #288).
+  s.clock.advance(61_000);
+  s.send(rogue({ curHopLimit: 32 }), 'fe80::2');
+  await settle();
+  assert.equal(s.log.lines.filter((l) => /Cur Hop Limit/.test(l)).length, 1);
+});
+
+test('200,000 RAs from 200,000 spoofed sources: at most 100 lines, a bounded table, periodic RAs on schedule', async (t) => {
+  const s = await setup(t);
+  const before = s.log.lines.length;
+  const data = encodeMessage(rogue());
+  const sentBefore = s.daemon.status().interfaces[0]!.sent.periodic + s.daemon.status().interfaces[0]!.sent.initial;
+  for (let i = 0; i < 200_000; i++) {
+    s.backend.inject({ data, source: `fe80::a:${(i >>> 16).toString(16)}:${(i & 0xffff).toString(16)}`, ifindex: s.lan.ifindex });
+    if (i % 20_000 === 19_999) {
+      s.clock.advance(1000);
+      await settle();
+    }
+  }
+  await settle();
+  s.clock.advance(60_000); // the summary timer
+  await settle();
+  const lines = s.log.lines.slice(before);
+  assert.ok(lines.length <= 100, `${lines.length} lines`);
+  assert.ok(lines.some((l) => /lan0: \d+ more rogue routers \(\d+ distinct sources\) and \d+ rogue RAs in the last \d+ s were not logged one by one/.test(l)), lines.join('\n'));
+  const st = s.daemon.status();
+  const w = st.interfaces.find((i) => i.name === 'lan0')!.watch;
+  assert.equal(w.routers.length, w.capacity);
+  assert.equal(w.rogueRas, 200_000);
+  assert.equal(st.counters.rogueDetections, 200_000);
+  const sent = st.interfaces[0]!.sent.periodic + st.interfaces[0]!.sent.initial;
+  assert.ok(sent - sentBefore >= 7, `periodic RAs kept going: ${sent - sentBefore} in 70 s at 3-10 s`);
+});
+
+test('RogueRAWithdraw: the answer goes out at once from the rogue\'s address and withdraws what it offered', async (t) => {
+  const s = await setup(t, 'RogueRAWithdraw on; AllowedRouters { fe80::2; };');
+  s.clock.advance(20_000);
+  s.backend.sent.length = 0;
+  s.send(rogue(), 'fe80::66');
+  s.send(rogue(), 'fe80::2');
+  await settle();
+  const answers = s.backend.sent.filter((p) => p.source === 'fe80::66');
+  assert.equal(answers.length, 1);
+  assert.equal(answers[0]!.destination, 'ff02::1');
+  const ra = decodeMessage(answers[0]!.data) as RouterAdvertisement;
+  assert.equal(ra.routerLifetime, 0);
+  assert.deepEqual(ra.options.map((o) => o.type), ['prefixInformation', 'rdnss']);
+  assert.equal(s.backend.sent.filter((p) => p.source === 'fe80::2').length, 0, 'an allowed router is left alone');
+  assert.match(s.log.lines.find((l) => /rogue router fe80::66/.test(l)) ?? '', /withdrawn in its name/);
+  assert.equal(s.daemon.status().counters.countermeasuresSent, 1);
+});
+
+test('monitor-only (AdvSendAdvert off): the routers heard are recorded, nothing is compared or sent', async (t) => {
+  const s = await setup(t);
+  s.send(rogue({ curHopLimit: 1 }), 'fe80::99', s.mon.ifindex);
+  await settle();
+  const mon = s.daemon.status().interfaces.find((i) => i.name === 'mon0')!;
+  assert.deepEqual(mon.watch.routers.map((r) => [r.source, r.rogue, r.inconsistencies.length]), [['fe80::99', true, 0]]);
+  assert.equal(s.backend.sent.filter((p) => p.ifindex === s.mon.ifindex).length, 0);
+});
