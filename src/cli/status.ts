@@ -7,6 +7,25 @@ import type { NdOption } from '../wire/types';
 import { INFINITY } from '../wire/types';
 import { formatMac } from '../net/ipv6';
 import type { VrrpStatus } from '../vrrp/coordinator';
+import type { WatchStatus } from '../observe/types';
+import { describeOffers, printable } from '../observe/watch';
+
+const ROLE_TEXT = { 'vrrp-peer': 'VRRP peer', allowed: 'allowed', unknown: 'unknown' } as const;
+
+/** The other routers heard on an interface, most recent first, and what was done about rogues. */
+export function renderWatch(w: WatchStatus, now: number): string[] {
+  const out: string[] = [];
+  const rogues = w.routers.filter((r) => r.rogue).length;
+  const head = `  routers heard: ${w.routers.length}${w.routers.length >= w.capacity ? ` (table full at ${w.capacity}; ${w.evicted} dropped, least recently heard first)` : ''}${rogues > 0 ? `, ${rogues} ROGUE` : ''}; rogue RAs ${w.rogueRas}, detections ${w.rogueDetections}`;
+  out.push(w.action === 'withdraw' ? `${head}; withdrawn ${w.countermeasuresSent} (held back ${w.countermeasuresLimited})` : head);
+  if (w.allowed.length > 0) out.push(`  allowed: ${w.allowed.join(' ')}`);
+  for (const r of w.routers.slice(0, 16)) {
+    out.push(`    ${r.rogue ? 'ROGUE ' : ''}${r.source}${r.mac !== undefined ? ` (${r.mac})` : ''} ${ROLE_TEXT[r.role]}: ${describeOffers(r.offers)}; ${r.count} RA(s), first ${ago(now - r.firstSeen)}, last ${ago(now - r.lastSeen)}${r.countered > 0 ? `, withdrawn ${r.countered} time(s)` : ''}`);
+    for (const i of r.inconsistencies.slice(0, 4)) out.push(`      differs: ${printable(i.field, 80)}: ours ${printable(i.ours, 60)}, theirs ${printable(i.theirs, 60)}`);
+  }
+  if (w.routers.length > 16) out.push(`    ... and ${w.routers.length - 16} more (firsthop status --json lists them all)`);
+  return out;
+}
 
 const life = (n: number): string => (n === INFINITY ? 'infinity' : `${n}s`);
 
@@ -26,8 +45,8 @@ function optionLine(o: NdOption): string {
     case 'prefixInformation': return `prefix ${o.prefix}/${o.prefixLength} valid ${life(o.validLifetime)} preferred ${life(o.preferredLifetime)}${o.onLink ? ' L' : ''}${o.autonomous ? ' A' : ''}${o.routerAddress ? ' R' : ''}${o.dhcpv6Pd ? ' P' : ''}`;
     case 'routeInformation': return `route ${o.prefix}/${o.prefixLength} lifetime ${life(o.lifetime)} preference ${o.preference}`;
     case 'rdnss': return `RDNSS ${o.servers.join(' ')} lifetime ${life(o.lifetime)}`;
-    case 'dnssl': return `DNSSL ${o.domains.join(' ')} lifetime ${life(o.lifetime)}`;
-    case 'captivePortal': return `captive portal ${o.uri}`;
+    case 'dnssl': return `DNSSL ${o.domains.map((d) => printable(d, 80)).join(' ')} lifetime ${life(o.lifetime)}`;
+    case 'captivePortal': return `captive portal ${printable(o.uri)}`;
     case 'pref64': return `PREF64 ${o.prefix}/${o.prefixLength} lifetime ${o.lifetime}s`;
     case 'lowpanContext': return `6LoWPAN context ${o.contextId} ${o.prefix}/${o.contextLength}`;
     case 'abro': return `ABRO ${o.address}`;
@@ -38,16 +57,17 @@ function optionLine(o: NdOption): string {
 
 function renderInterface(i: InterfaceStatus, now: number): string[] {
   const out: string[] = [];
-  const state = !i.advSendAdvert ? 'AdvSendAdvert off' : i.ready ? `advertising from ${i.source}${i.vrrp !== undefined ? ` (virtual router ${i.vrrp})` : ''}` : i.ifindex === undefined ? 'waiting for the interface' : i.vrrp !== undefined ? `silent: virtual router ${i.vrrp} is not Active here` : 'not ready (down, no carrier or no link-local address)';
+  const state = !i.advSendAdvert ? 'AdvSendAdvert off: watching the link only' : i.ready ? `advertising from ${i.source}${i.vrrp !== undefined ? ` (virtual router ${i.vrrp})` : ''}` : i.ifindex === undefined ? 'waiting for the interface' : i.vrrp !== undefined ? `silent: virtual router ${i.vrrp} is not Active here` : 'not ready (down, no carrier or no link-local address)';
   out.push(`interface ${i.name}${i.ifindex !== undefined ? ` (ifindex ${i.ifindex})` : ''}: ${state}`);
   if (i.lastSent !== undefined) out.push(`  last RA: ${i.lastSent.kind} to ${i.lastSent.destination}, ${ago(now - i.lastSent.at)} (${i.lastSent.packets} packet(s), ${i.lastSent.bytes} bytes)`);
   if (i.nextMulticastAt !== undefined) out.push(`  next multicast RA in ${Math.max(0, (i.nextMulticastAt - now) / 1000).toFixed(1)}s`);
   out.push(`  sent: ${i.stats.multicastSent} multicast, ${i.stats.unicastSent} unicast; RS received ${i.stats.solicitationsReceived} (rate-limited ${i.stats.solicitationsRateLimited}, ignored ${i.stats.solicitationsIgnored})`);
-  if (i.ra !== undefined) {
+  if (i.ra !== undefined && i.advSendAdvert) {
     const ra = i.ra;
     out.push(`  RA: router lifetime ${ra.routerLifetime}s, preference ${ra.preference}, hop limit ${ra.curHopLimit}, M ${ra.managed ? 'on' : 'off'}, O ${ra.other ? 'on' : 'off'}, reachable ${ra.reachableTime} ms, retrans ${ra.retransTimer} ms`);
     for (const o of ra.options) out.push(`    ${optionLine(o)}`);
   }
+  if (i.watch.routers.length > 0 || i.watch.received > 0) out.push(...renderWatch(i.watch, now));
   if (i.reasons.length > 0) {
     out.push('  why these values differ from the config:');
     for (const r of i.reasons) {
@@ -105,7 +125,7 @@ export function renderStatus(s: DaemonStatus): string {
   }
   if (s.vrrp !== undefined) out.push('', ...renderVrrp(s.vrrp, s.now));
   for (const i of s.interfaces) out.push('', ...renderInterface(i, s.now));
-  out.push('', `packets received ${s.counters.packetsReceived}, RS ${s.counters.rsReceived}, RA from others ${s.counters.raReceived} (inconsistent ${s.counters.raInconsistent}), reloads ${s.counters.reloads} (failed ${s.counters.reloadFailures})`);
+  out.push('', `packets received ${s.counters.packetsReceived}, RS ${s.counters.rsReceived}, RA from others ${s.counters.raReceived} (inconsistent ${s.counters.raInconsistent}, rogue ${s.counters.rogueRas}), reloads ${s.counters.reloads} (failed ${s.counters.reloadFailures})`);
   const drops = Object.entries(s.drops);
   if (drops.length > 0) out.push(`dropped: ${drops.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   return `${out.join('\n')}\n`;

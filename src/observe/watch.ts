@@ -118,11 +118,23 @@ export function offersSomething(o: Offers): boolean {
   return o.defaultRoute || o.prefixes.length > 0 || o.routes.length > 0 || o.rdnss.length > 0 || o.dnssl.length > 0;
 }
 
+/**
+ * A string from the wire made safe for a log line or a terminal: control characters (a
+ * rogue's captive-portal URI can hold escape sequences or newlines) become \xNN, and it is cut
+ * to `max` characters.
+ */
+export function printable(s: string, max = 200): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return clean.length > max ? `${clean.slice(0, max)}...` : clean;
+}
+
 /** 'router lifetime 1800s, prefixes 2001:db8::/64, routes -, RDNSS 2001:db8::53' for a log line. */
 export function describeOffers(o: Offers, max = 4): string {
-  const list = (xs: readonly string[]): string => (xs.length === 0 ? '-' : xs.length <= max ? xs.join(' ') : `${xs.slice(0, max).join(' ')} (+${xs.length - max} more)`);
+  const list = (xs: readonly string[]): string => (xs.length === 0 ? '-' : xs.length <= max ? xs.map((x) => printable(x, 80)).join(' ') : `${xs.slice(0, max).map((x) => printable(x, 80)).join(' ')} (+${xs.length - max} more)`);
   const parts = [`router lifetime ${o.routerLifetime}s`, `prefixes ${list(o.prefixes)}`, `routes ${list(o.routes)}`, `RDNSS ${list(o.rdnss)}`];
   if (o.dnssl.length > 0) parts.push(`DNSSL ${list(o.dnssl)}`);
+  if (o.captivePortal !== undefined) parts.push(`captive portal ${printable(o.captivePortal, 120)}`);
   return parts.join(', ');
 }
 

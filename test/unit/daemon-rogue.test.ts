@@ -12,6 +12,7 @@ import { decodeMessage, encodeMessage } from '../../src/wire';
 import type { RouterAdvertisement } from '../../src/wire/types';
 import type { StampedEvent } from '../../src/observe/types';
 import { parseMac } from '../../src/net/ipv6';
+import { renderStatus } from '../../src/cli/status';
 
 const CONF = (extra = ''): string => `interface lan0 {
     AdvSendAdvert on;
@@ -150,4 +151,17 @@ test('monitor-only (AdvSendAdvert off): the routers heard are recorded, nothing 
   const mon = s.daemon.status().interfaces.find((i) => i.name === 'mon0')!;
   assert.deepEqual(mon.watch.routers.map((r) => [r.source, r.rogue, r.inconsistencies.length]), [['fe80::99', true, 0]]);
   assert.equal(s.backend.sent.filter((p) => p.ifindex === s.mon.ifindex).length, 0);
+});
+
+test('firsthop status shows the routers heard; escape sequences and newlines from the wire stay inert in the log and the terminal', async (t) => {
+  const s = await setup(t);
+  const evil = 'http://x/\u001b[2J\nfake: line';
+  s.send(rogue({ options: [...rogue().options, { type: 'captivePortal', uri: evil }, { type: 'dnssl', lifetime: 600, domains: ['evil\\010.example'] }] }), 'fe80::66');
+  await settle();
+  const text = renderStatus(s.daemon.status());
+  assert.match(text, /routers heard: 1, 1 ROGUE; rogue RAs 1, detections 1/);
+  assert.match(text, /ROGUE fe80::66 \(02:00:00:00:00:66\) unknown: router lifetime 1800s, prefixes 2001:db8:bad::\/64/);
+  assert.ok(!text.includes('\u001b') && !s.log.lines.some((l) => l.includes('\u001b') || l.includes('\n')), 'no raw escape or newline');
+  assert.match(s.log.lines.find((l) => /rogue router/.test(l)) ?? '', /captive portal http:\/\/x\/\\x1b\[2J\\x0afake: line/);
+  assert.match(text, /mon0 .*AdvSendAdvert off: watching the link only/);
 });
