@@ -551,15 +551,17 @@ export class Daemon {
   private checkRa(rt: InterfaceRuntime, source: string, ra: RouterAdvertisement): void {
     const ours = rt.advertisedRa;
     const vr = rt.config.vrrp !== undefined ? this.vrrp?.router(rt.config.vrrp) : undefined;
-    const peer = vr !== undefined && source === vr.virtualLinkLocal;
-    // From the other router of our virtual router: the whole RA must match (RFC 9568 8.2.3).
-    const issues = ours === undefined ? [] : peer ? compareVirtualRouterRas(ours, ra) : checkConsistency(ours, ra);
+    // From the other router of the virtual router our RAs follow: the whole RA must match (RFC 9568 8.2.3).
+    const sameVirtualRouter = vr !== undefined && source === vr.virtualLinkLocal;
+    // Any VRRP peer on this link is known without being listed.
+    const peer = sameVirtualRouter || this.vrrp?.isPeer(rt.name, source) === true;
+    const issues = ours === undefined ? [] : sameVirtualRouter ? compareVirtualRouterRas(ours, ra) : checkConsistency(ours, ra);
     if (issues.length > 0) this.counters.raInconsistent++;
     const now = this.clock.now();
     const v = rt.watch.heard(source, ra, now, peer, issues);
     for (const issue of v.warn) {
       if (!this.inconsistencyLines.take(now)) continue;
-      if (peer) {
+      if (sameVirtualRouter) {
         // Hosts keep the RA they last heard, so a failover would change what they are told.
         this.opts.log.warn(`${rt.name}: vrrp ${rt.config.vrrp}: the Active's RA differs from the one this router sends when Active (RFC 9568 8.2.3: both must advertise the same options): ${issue.field}: ours ${issue.ours}, the Active's ${issue.theirs}`);
       } else {

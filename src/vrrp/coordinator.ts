@@ -77,6 +77,19 @@ export class VrrpCoordinator {
     return [...this.routers.values()];
   }
 
+  /**
+   * Whether `source` is a VRRP peer on interface `ifname`: the virtual link-local address of
+   * one of its IPv6 virtual routers (the Active's RAs come from it, RFC 9568 8.2), or a router
+   * heard advertising for one of them.
+   */
+  isPeer(ifname: string, source: string): boolean {
+    for (const r of this.routers.values()) {
+      if (r.config.interface !== ifname || r.family !== 6) continue;
+      if (source === r.virtualLinkLocal || r.machine.peers.includes(source)) return true;
+    }
+    return false;
+  }
+
   /** Whether instance `name` is Active (the `vrrp NAME` condition). */
   isActive(name: string): boolean | undefined {
     return this.routers.get(name)?.isActive;

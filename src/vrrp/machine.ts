@@ -18,6 +18,9 @@ import type { Clock, TimerHandle } from '../iface/clock';
 import { PRIORITY_OWNER, PRIORITY_STOP, compareAddresses, type Advertisement } from './codec';
 import type { VrrpFamily } from './types';
 
+/** Peer addresses remembered per virtual router (they come from the wire: bounded). */
+export const MAX_PEERS = 4;
+
 export type VrrpState = 'initialize' | 'backup' | 'active';
 
 /** The shortest gap between two advertisements an Active sends out of turn (answers to others'). */
@@ -94,6 +97,7 @@ export class VrrpMachine {
   private lastTransition: Transition | undefined;
   /** The Active we last heard from (Backup) or that replaced us. */
   private activeSeen: { address: string; priority: number; intervalCs: number; at: number } | undefined;
+  private readonly peerAddresses: string[] = [];
   readonly counters = { advertisementsSent: 0, advertisementsReceived: 0, becameActive: 0, priorityZeroSent: 0, priorityZeroReceived: 0, transitions: 0 };
 
   constructor(cfg: MachineConfig, private readonly deps: MachineDeps) {
@@ -123,6 +127,19 @@ export class VrrpMachine {
   }
   get active(): { address: string; priority: number; intervalCs: number; at: number } | undefined {
     return this.activeSeen;
+  }
+  /** The other routers heard advertising for this VRID (its peers), most recent last, at most MAX_PEERS. */
+  get peers(): readonly string[] {
+    return this.peerAddresses;
+  }
+
+  private noteActive(seen: { address: string; priority: number; intervalCs: number; at: number }): void {
+    this.activeSeen = seen;
+    const i = this.peerAddresses.indexOf(seen.address);
+    if (i === this.peerAddresses.length - 1 && i >= 0) return;
+    if (i >= 0) this.peerAddresses.splice(i, 1);
+    this.peerAddresses.push(seen.address);
+    if (this.peerAddresses.length > MAX_PEERS) this.peerAddresses.shift();
   }
   get learnedIntervalCs(): number {
     return this.activeAdverIntervalCs;
@@ -212,19 +229,19 @@ export class VrrpMachine {
       case 'backup': {
         if (adv.priority === PRIORITY_STOP) {
           // The Active is leaving: take over after Skew_Time (RFC 9568 6.4.2).
-          this.activeSeen = { address: source, priority: 0, intervalCs: adv.maxAdvertIntervalCs, at: now };
+          this.noteActive({ address: source, priority: 0, intervalCs: adv.maxAdvertIntervalCs, at: now });
           this.armDownTimer(this.skewTimeMs);
           return 'stop';
         }
         const outranked = adv.priority >= this.effective;
         if (!this.cfg.preempt || outranked || now < this.holdUntil) {
           this.activeAdverIntervalCs = adv.maxAdvertIntervalCs;
-          this.activeSeen = { address: source, priority: adv.priority, intervalCs: adv.maxAdvertIntervalCs, at: now };
+          this.noteActive({ address: source, priority: adv.priority, intervalCs: adv.maxAdvertIntervalCs, at: now });
           this.armDownTimer(this.activeDownIntervalMs);
           return outranked || !this.cfg.preempt ? 'accepted' : 'preempt_delay';
         }
         // Preempt: ignore the lower-priority Active; the Active_Down_Timer takes us over.
-        this.activeSeen = { address: source, priority: adv.priority, intervalCs: adv.maxAdvertIntervalCs, at: now };
+        this.noteActive({ address: source, priority: adv.priority, intervalCs: adv.maxAdvertIntervalCs, at: now });
         return 'discarded';
       }
       case 'active': {
@@ -241,7 +258,7 @@ export class VrrpMachine {
         }
         this.cancelAdverTimer();
         this.activeAdverIntervalCs = adv.maxAdvertIntervalCs;
-        this.activeSeen = { address: source, priority: adv.priority, intervalCs: adv.maxAdvertIntervalCs, at: now };
+        this.noteActive({ address: source, priority: adv.priority, intervalCs: adv.maxAdvertIntervalCs, at: now });
         this.deps.leaveActive();
         this.toBackup(adv.priority > this.effective ? `${source} has priority ${adv.priority} > ${this.effective}` : `${source} has the same priority ${adv.priority} and a higher address`);
         return 'stepped_down';

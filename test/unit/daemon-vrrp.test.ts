@@ -371,3 +371,28 @@ test('a refused address change is retried from the state the router is in then',
   await p.step(1500);
   assert.deepEqual(p.r1.backend.kernel.addresses(s1?.vmacIfindex).map((a) => a.address), ['fe80::1'], 'added on the retry');
 });
+
+test('VRRP peers are known without AllowedRouters: RAs from the virtual link-local or from the Active heard are never rogue', async (t) => {
+  const p = await pair(t);
+  await p.step(4000);
+  const st = p.r2.daemon.status().vrrp?.routers[0];
+  assert.equal(st?.state, 'backup');
+  const activeAddr = st?.activeRouter?.address;
+  assert.ok(activeAddr !== undefined);
+  const lan0 = p.r2.backend.kernel.linkByName('lan0')!;
+  const ra: RouterAdvertisement = {
+    type: 'ra', curHopLimit: 64, managed: false, other: false, homeAgent: false, preference: 'medium', proxy: false,
+    routerLifetime: 1800, reachableTime: 0, retransTimer: 0,
+    options: [{ type: 'prefixInformation', prefix: '2001:db8:1:1::', prefixLength: 64, onLink: true, autonomous: true, routerAddress: false, dhcpv6Pd: false, validLifetime: 86400, preferredLifetime: 14400 }],
+  };
+  p.r2.backend.inject({ data: encodeMessage(ra), source: 'fe80::1', ifindex: lan0.ifindex });
+  p.r2.backend.inject({ data: encodeMessage(ra), source: activeAddr, ifindex: lan0.ifindex });
+  p.r2.backend.inject({ data: encodeMessage(ra), source: 'fe80::bad', ifindex: lan0.ifindex });
+  await settle();
+  const routers = p.r2.daemon.status().interfaces.find((i) => i.name === 'lan0')!.watch.routers;
+  assert.deepEqual(
+    routers.map((r) => [r.source, r.role, r.rogue]).sort(),
+    [[activeAddr, 'vrrp-peer', false], ['fe80::1', 'vrrp-peer', false], ['fe80::bad', 'unknown', true]].sort(),
+  );
+  assert.equal(p.r2.log.lines.filter((l) => /rogue router/.test(l)).length, 1);
+});
