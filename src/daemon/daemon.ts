@@ -156,7 +156,15 @@ export class Daemon {
     this.loadState();
     this.socket = this.opts.backend.openIcmp6({ types: [ICMP6.RouterSolicitation, ICMP6.RouterAdvertisement] });
     this.socket.onPacket((p) => this.onPacket(p));
-    this.unsubscribe = this.net.on((e) => this.onNetEvent(e));
+    const offNet = this.net.on((e) => this.onNetEvent(e));
+    // Base6to4Interface: the 6to4 prefix follows the named interface's IPv4 address ('resync' also reaches on()).
+    const offIpv4 = this.net.onIpv4((e) => {
+      if (e.kind !== 'resync') this.refreshFor(undefined, -1, this.net?.link(e.address.ifindex)?.name);
+    });
+    this.unsubscribe = () => {
+      offNet();
+      offIpv4();
+    };
     // Conditions are evaluated from the full dump NetState holds before any RA is built.
     const probes = new IcmpProbeFactory({ backend: this.opts.backend, clock: this.clock, net: this.net, log: this.opts.log });
     try {
@@ -467,11 +475,13 @@ export class Daemon {
 
   private readonly byIfindex = new Map<number, InterfaceRuntime>();
 
-  private refreshFor(name: string | undefined, ifindex: number): void {
+  /** `ipv4Of`: an IPv4 address of that interface changed, which concerns only Base6to4Interface. */
+  private refreshFor(name: string | undefined, ifindex: number, ipv4Of?: string): void {
     for (const rt of this.runtimes.values()) {
       const own = rt.name === name || rt.ifindex === ifindex;
-      const base6 = name !== undefined && rt.config.prefixes.some((p) => p.base6Interface === name);
-      if (own || base6) rt.refresh();
+      const base6 = name !== undefined && rt.config.prefixes.some((p) => p.base6Interface === name || p.base6to4Interface === name);
+      const base6to4 = ipv4Of !== undefined && rt.config.prefixes.some((p) => p.base6to4Interface === ipv4Of);
+      if (own || base6 || base6to4) rt.refresh();
     }
   }
 
