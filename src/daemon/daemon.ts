@@ -93,6 +93,8 @@ export interface DaemonStatus {
   readonly vrrp?: VrrpStatus;
   readonly counters: DaemonCounters;
   readonly drops: Record<string, number>;
+  /** Options of received RAs ignored as malformed, by decoder code (the RAs were processed). */
+  readonly ignoredOptions?: Record<string, number>;
 }
 
 export const VERSION = '0.1.0';
@@ -120,6 +122,8 @@ export class Daemon {
   private vrrp: VrrpCoordinator | undefined;
   private requester: NetlinkRequester | undefined;
   readonly drops = new DropCounters();
+  /** Options of received RAs ignored as malformed (the RAs themselves are kept), by decoder code. */
+  readonly ignoredOptions = new DropCounters();
   readonly counters: DaemonCounters = { packetsReceived: 0, rsReceived: 0, raReceived: 0, raInconsistent: 0, reloads: 0, reloadFailures: 0 };
   private readonly clock: Clock;
   private readonly random: () => number;
@@ -406,6 +410,7 @@ export class Daemon {
       ...(this.vrrp !== undefined ? { vrrp: this.vrrp.status() } : {}),
       counters: { ...this.counters },
       drops: this.drops.snapshot(),
+      ignoredOptions: this.ignoredOptions.snapshot(),
     };
   }
 
@@ -499,6 +504,11 @@ export class Daemon {
       rt?.advertiser.solicit(p.source);
     } else if (v.message.type === 'ra') {
       this.counters.raReceived++;
+      // Options ignored as malformed; the rest of the RA is checked like any other (hosts act on it).
+      for (const m of v.message.malformed ?? []) {
+        this.ignoredOptions.count(m.error);
+        this.opts.log.debug(`RA from ${p.source} on ifindex ${p.ifindex}: option ${m.index + 1} ignored: ${m.reason}`);
+      }
       if (rt === undefined || p.source === rt.sourceAddress) return;
       this.checkRa(rt, p.source, v.message);
     }

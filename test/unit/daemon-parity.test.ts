@@ -130,3 +130,23 @@ test('Base6to4Interface: the 6to4 prefix follows the IPv4 address of the named i
   assert.ok(after.length >= 1, 'a triggered RA');
   assert.deepEqual(prefixesOf(after.at(-1)!), ['2002:c633:6407:5678::/64 pref 120', '2001:db8:1::/64 pref 14400', '2002:c000:20a:5678::/64 pref 0']);
 });
+
+test('an RA from another router with one malformed option is still checked for consistency; the option is counted', async (t) => {
+  const s = await setup('interface lan0 { AdvSendAdvert on; MinRtrAdvInterval 3; MaxRtrAdvInterval 10; prefix 2001:db8:1::/64 { }; };\n', t);
+  // Another router: an MTU option of Length 2 (RFC 4861 4.6.4 says 1), then a PIO whose
+  // lifetimes contradict ours (RFC 4861 6.2.7). Hosts act on that PIO; firsthop must see it.
+  const bytes = Buffer.from(
+    '8600000040000708000000000000000005020000000005dc0000000000000000' +
+      '030440c000000e1000000708000000002001' + '0db8000100000000000000000000',
+    'hex',
+  );
+  s.backend.inject({ data: bytes, source: 'fe80::99', destination: 'ff02::1', ifindex: s.link.ifindex });
+  await settle();
+  assert.equal(s.daemon.counters.raReceived, 1);
+  assert.equal(s.daemon.counters.raInconsistent, 1, 'the RA reached the consistency check');
+  assert.equal(s.daemon.drops.total, 0, 'not dropped');
+  assert.deepEqual(s.daemon.ignoredOptions.snapshot(), { E_BAD_OPTION_LENGTH: 1 });
+  assert.ok(s.log.lines.some((l) => /RA from fe80::99 is inconsistent with ours .*prefix 2001:db8:1::\/64 valid lifetime: ours 86400, theirs 3600/.test(l)), s.log.lines.join('\n'));
+  assert.ok(s.log.lines.some((l) => /debug: RA from fe80::99 on ifindex \d+: option 1 ignored: MTU option \(type 5\)/.test(l)));
+  assert.match(renderStatus(s.daemon.status()), /RA options ignored as malformed \(the rest of those RAs was used\): E_BAD_OPTION_LENGTH 1/);
+});
