@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { addresses, defaultRoutes, Lab, linkMtu, namespaceExists, rdisc6, routerHostPair, waitFor } from '../../src/lab/netns';
+import { addresses, defaultRoutes, Lab, linkMtu, namespaceExists, rdisc6, routerHostPair, segment, waitFor, waitLinkLocal } from '../../src/lab/netns';
+import { sendNd } from '../../src/lab/craft';
 import { FIRSTHOP_MAIN, startFirsthop, type FirsthopHandle } from '../../src/lab/firsthop';
 import { describePrivileged } from '../helpers/privileged';
 
@@ -106,5 +107,61 @@ describePrivileged('radvd parity with the Linux kernel as host', { timeout: 120_
     assert.ok(sixToFour !== undefined, JSON.stringify(after.prefixes));
     assert.deepEqual([sixToFour.length, sixToFour.validLifetime, sixToFour.preferredLifetime], [64, 3600, 1800]);
     assert.doesNotMatch(await statusText(lab, 'router', fh), /not advertised/);
+  });
+
+  it('an RA with one malformed option: the Linux host uses the rest (default route, SLAAC), firsthop checks it and dump marks the option', async (t) => {
+    const lab = Lab.create('fhpar');
+    let fh: FirsthopHandle | undefined;
+    t.after(async () => {
+      await fh?.stop();
+      const names = lab.namespaceNames();
+      await lab.destroy();
+      for (const n of names) assert.equal(namespaceExists(n), false, `namespace ${n} left behind`);
+    });
+    const seg = await segment(lab);
+    await seg.attach('router', 'lan0', 'router');
+    await seg.attach('other', 'lan0', 'router');
+    await seg.attach('host', 'eth0', 'host');
+    const otherLL = await waitLinkLocal(lab, 'other', 'lan0');
+    fh = await startFirsthop(lab, 'router', `interface lan0 {
+    AdvSendAdvert on; MinRtrAdvInterval 3; MaxRtrAdvInterval 10; AdvDefaultLifetime 0;
+    prefix 2001:db8:1::/64 { };
+};
+`);
+    // The other router's RA (hand-made: firsthop's encoder never writes a malformed option):
+    // router lifetime 1800, an MTU option of Length 2 (RFC 4861 4.6.4 says 1), a PIO for
+    // 2001:db8:1::/64 with lifetimes that contradict ours, a PIO for 2001:db8:bad::/64.
+    const ra = Buffer.from(
+      [
+        '86000000', '40000708', '00000000', '00000000',
+        '0502', '0000', '000005dc', '0000000000000000',
+        '0304', '40c0', '00000e10', '00000708', '00000000', '20010db8000100000000000000000000',
+        '0304', '40c0', '00000e10', '00000708', '00000000', '20010db80bad00000000000000000000',
+      ].join(''),
+      'hex',
+    );
+    const dump = lab.exec('host', [process.execPath, FIRSTHOP_MAIN, 'dump', '-i', 'eth0', '--timeout', '4'], { timeoutMs: 10_000 });
+    await sleep(500); // the dump's socket is open
+    for (let i = 0; i < 3; i++) {
+      await sendNd(lab, 'other', 'lan0', [ra]);
+      await sleep(300);
+    }
+
+    // The host's kernel ignored the bad option and acted on the rest.
+    const [def] = await waitFor(() => defaultRoutes(lab, 'host'), { timeoutMs: 5000, what: "default route via the other router" });
+    assert.equal(def?.gateway, otherLL);
+    await waitFor(async () => (await addresses(lab, 'host', 'eth0')).find((a) => a.address.startsWith('2001:db8:bad:')), { timeoutMs: 5000, what: 'SLAAC address in 2001:db8:bad::/64' });
+
+    // firsthop saw the RA: the consistency check ran on it.
+    await fh.waitLog(new RegExp(`RA from ${otherLL} is inconsistent with ours \\(RFC 4861 6\\.2\\.7\\): prefix 2001:db8:1::/64 valid lifetime: ours 86400, theirs 3600`));
+    assert.match(await statusText(lab, 'router', fh), /RA options ignored as malformed \(the rest of those RAs was used\): E_BAD_OPTION_LENGTH [1-9]/);
+
+    // firsthop dump on the host shows the RA, with the option marked where it was.
+    const out = await dump;
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, new RegExp(`Router Advertisement from ${otherLL}`));
+    assert.match(out.stdout, /# MALFORMED option type 5, Length 2, at offset 16: ignored \(E_BAD_OPTION_LENGTH\)/);
+    assert.match(out.stdout, /prefix 2001:db8:bad::\/64/);
+    assert.doesNotMatch(out.stderr, /dropped packet from/);
   });
 });
