@@ -51,7 +51,7 @@ describePrivileged('radvd parity with the Linux kernel as host', { timeout: 120_
     // would be taken by the host's kernel (1280 <= 1600 <= 9000): its IPv6 MTU staying 9000
     // shows there is none, in the kernel's own view.
     await lab.ip('host', ['link', 'set', pair.hostIf, 'mtu', '9000']);
-    await waitFor(async () => ((await linkMtu(lab, 'host', pair.hostIf)) === 9000 ? true : undefined), { timeoutMs: 5000, what: 'host IPv6 MTU 9000' });
+    await waitFor(async () => ((await linkMtu(lab, 'host', pair.hostIf)) === 9000 ? true : undefined), { timeoutMs: 10_000, what: 'host IPv6 MTU 9000' });
     await sleep(1100); // past the per-source RS limit of the last rdisc6
     assert.equal((await rdisc6(lab, 'host', pair.hostIf)).mtu, null);
     await sleep(300); // the kernel handled that RA too
@@ -62,7 +62,7 @@ describePrivileged('radvd parity with the Linux kernel as host', { timeout: 120_
     // kernel sets its IPv6 MTU to 1600.
     await lab.ip('router', ['link', 'set', pair.routerIf, 'mtu', '9000']);
     await fh.waitLog(/the interface MTU is now 9000: the MTU option \(AdvLinkMTU 1600\) is advertised again/);
-    await waitFor(async () => ((await linkMtu(lab, 'host', pair.hostIf)) === 1600 ? true : undefined), { timeoutMs: 5000, what: 'host IPv6 MTU 1600 from the RA' });
+    await waitFor(async () => ((await linkMtu(lab, 'host', pair.hostIf)) === 1600 ? true : undefined), { timeoutMs: 10_000, what: 'host IPv6 MTU 1600 from the RA' });
     await sleep(1100);
     assert.equal((await rdisc6(lab, 'host', pair.hostIf)).mtu, 1600);
     assert.doesNotMatch(await statusText(lab, 'router', fh), /mtu = omitted/);
@@ -97,7 +97,7 @@ describePrivileged('radvd parity with the Linux kernel as host', { timeout: 120_
     // 192.0.2.10 = c000:020a: the RA triggered by the new address carries 2002:c000:20a:5678::/64.
     await lab.ip('router', ['addr', 'add', '192.0.2.10/32', 'dev', 'tun6to4']);
     const [addr] = await waitFor(async () => (await addresses(lab, 'host', pair.hostIf)).filter((a) => a.address.startsWith('2002:c000:20a:5678:')), {
-      timeoutMs: 5000,
+      timeoutMs: 10_000,
       what: 'SLAAC address in the 6to4 prefix',
     });
     assert.equal(addr?.prefixLength, 64);
@@ -140,17 +140,28 @@ describePrivileged('radvd parity with the Linux kernel as host', { timeout: 120_
       ].join(''),
       'hex',
     );
-    const dump = lab.exec('host', [process.execPath, FIRSTHOP_MAIN, 'dump', '-i', 'eth0', '--timeout', '4'], { timeoutMs: 10_000 });
-    await sleep(500); // the dump's socket is open
-    for (let i = 0; i < 3; i++) {
-      await sendNd(lab, 'other', 'lan0', [ra]);
-      await sleep(300);
-    }
+    // The other router repeats its RA every 0.5 s for as long as the dump listens (6 s, however
+    // long the dump takes to start on a loaded machine).
+    let dumping = true;
+    const dump = lab.exec('host', [process.execPath, FIRSTHOP_MAIN, 'dump', '-i', 'eth0', '--timeout', '6'], { timeoutMs: 20_000 }).finally(() => {
+      dumping = false;
+    });
+    const sending = (async (): Promise<unknown> => {
+      try {
+        while (dumping) {
+          await sendNd(lab, 'other', 'lan0', [ra]);
+          await sleep(500);
+        }
+        return undefined;
+      } catch (e) {
+        return e; // reported below; never an unhandled rejection if the test failed first
+      }
+    })();
 
     // The host's kernel ignored the bad option and acted on the rest.
-    const [def] = await waitFor(() => defaultRoutes(lab, 'host'), { timeoutMs: 5000, what: "default route via the other router" });
+    const [def] = await waitFor(() => defaultRoutes(lab, 'host'), { timeoutMs: 10_000, what: "default route via the other router" });
     assert.equal(def?.gateway, otherLL);
-    await waitFor(async () => (await addresses(lab, 'host', 'eth0')).find((a) => a.address.startsWith('2001:db8:bad:')), { timeoutMs: 5000, what: 'SLAAC address in 2001:db8:bad::/64' });
+    await waitFor(async () => (await addresses(lab, 'host', 'eth0')).find((a) => a.address.startsWith('2001:db8:bad:')), { timeoutMs: 10_000, what: 'SLAAC address in 2001:db8:bad::/64' });
 
     // firsthop saw the RA: the consistency check ran on it.
     await fh.waitLog(new RegExp(`RA from ${otherLL} is inconsistent with ours \\(RFC 4861 6\\.2\\.7\\): prefix 2001:db8:1::/64 valid lifetime: ours 86400, theirs 3600`));
@@ -158,6 +169,8 @@ describePrivileged('radvd parity with the Linux kernel as host', { timeout: 120_
 
     // firsthop dump on the host shows the RA, with the option marked where it was.
     const out = await dump;
+    const sendError = await sending;
+    if (sendError !== undefined) throw sendError;
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stdout, new RegExp(`Router Advertisement from ${otherLL}`));
     assert.match(out.stdout, /# MALFORMED option type 5, Length 2, at offset 16: ignored \(E_BAD_OPTION_LENGTH\)/);
