@@ -2,7 +2,7 @@
  * `firsthop dump`: print every RA heard, as radvdump does (in radvd.conf syntax), or as JSON.
  * The formatting functions are pure; `runDump` wires them to a socket.
  */
-import type { NdOption, RouterAdvertisement } from '../wire/types';
+import type { MalformedOption, NdOption, RouterAdvertisement } from '../wire/types';
 import { INFINITY } from '../wire/types';
 import { formatMac } from '../net/ipv6';
 
@@ -26,13 +26,28 @@ export function formatRaAsConfig(ra: RouterAdvertisement, from: string, ifname: 
   if (ra.proxy) l.push('\t# Proxy flag (RFC 4389) is set');
   const sll = ra.options.some((o) => o.type === 'sourceLinkLayer');
   l.push(`\tAdvSourceLLAddress ${onOff(sll)};`);
-  for (const o of ra.options) l.push(...formatOption(o));
+  // Options in packet order, those ignored as malformed (received RAs only) among them.
+  const marks = new Map((ra.malformed ?? []).map((m) => [m.index, m]));
+  for (let index = 0, next = 0; index < ra.options.length + marks.size; index++) {
+    const m = marks.get(index);
+    if (m !== undefined) l.push(...formatMalformed(m));
+    else {
+      const o = ra.options[next++];
+      if (o !== undefined) l.push(...formatOption(o));
+    }
+  }
   l.push('}; # End of interface definition', '');
   return l.join('\n');
 }
 
 function block(head: string, body: string[], what: string): string[] {
   return ['', `\t${head}`, '\t{', ...body.map((b) => `\t\t${b}`), `\t}; # End of ${what} definition`];
+}
+
+/** An option hosts ignore (and firsthop with them): shown where it was, with why and its bytes. */
+function formatMalformed(m: MalformedOption): string[] {
+  const hex = Buffer.from(m.body).toString('hex');
+  return [`\t# MALFORMED option type ${m.code}, Length ${m.length}, at offset ${m.offset}: ignored (${m.error}): ${m.reason}`, `\t#   bytes after Type and Length: ${hex === '' ? '(none)' : hex}`];
 }
 
 function formatOption(o: NdOption): string[] {

@@ -128,6 +128,8 @@ export function renderStatus(s: DaemonStatus): string {
   out.push('', `packets received ${s.counters.packetsReceived}, RS ${s.counters.rsReceived}, RA from others ${s.counters.raReceived} (inconsistent ${s.counters.raInconsistent}, rogue ${s.counters.rogueRas}), reloads ${s.counters.reloads} (failed ${s.counters.reloadFailures})`);
   const drops = Object.entries(s.drops);
   if (drops.length > 0) out.push(`dropped: ${drops.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  const ignored = Object.entries(s.ignoredOptions ?? {});
+  if (ignored.length > 0) out.push(`RA options ignored as malformed (the rest of those RAs was used): ${ignored.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   return `${out.join('\n')}\n`;
 }
 

@@ -204,7 +204,10 @@ const ERRORS = `
 A router lifetime (\`AdvDefaultLifetime\`) shorter than \`MaxRtrAdvInterval\` needs no warning: it is
 an error (\`E_DEFAULT_LIFETIME\`), as it is for radvd. \`AdvPreferredLifetime\` greater than
 \`AdvValidLifetime\` is an error too (\`E_PREFERRED_GT_VALID\`). Whether \`AdvLinkMTU\` exceeds the
-interface's MTU depends on the interface and is checked at run time, not here.
+interface's MTU depends on the interface and is checked at run time, not here: while it does, the
+MTU option is left out (hosts ignore an MTU option above their link's MTU, RFC 4861 6.3.4), a
+warning is logged once per MTU change and \`firsthop status\` says why; the option is back as soon
+as the interface's MTU rises to \`AdvLinkMTU\`.
 
 ## Errors
 

@@ -105,6 +105,8 @@ export interface DaemonStatus {
   readonly drops: Record<string, number>;
   /** Where the HTTP endpoint listens, when it is on. */
   readonly http?: { readonly address: string; readonly port: number };
+  /** Options of received RAs ignored as malformed, by decoder code (the RAs were processed). */
+  readonly ignoredOptions?: Record<string, number>;
 }
 
 export const VERSION = '0.1.0';
@@ -138,6 +140,8 @@ export class Daemon {
   private vrrp: VrrpCoordinator | undefined;
   private requester: NetlinkRequester | undefined;
   readonly drops = new DropCounters();
+  /** Options of received RAs ignored as malformed (the RAs themselves are kept), by decoder code. */
+  readonly ignoredOptions = new DropCounters();
   readonly counters: DaemonCounters = { packetsReceived: 0, rsReceived: 0, raReceived: 0, raInconsistent: 0, rogueRas: 0, rogueDetections: 0, countermeasuresSent: 0, reloads: 0, reloadFailures: 0 };
   /** Changes for /api/events: RA contents, conditions, VRRP, routers heard, rogues, reloads. */
   readonly events: EventHub;
@@ -180,7 +184,15 @@ export class Daemon {
     // freebind: the rogue-RA countermeasure (RogueRAWithdraw) sends in the rogue's name.
     this.socket = this.opts.backend.openIcmp6({ types: [ICMP6.RouterSolicitation, ICMP6.RouterAdvertisement], freebind: true });
     this.socket.onPacket((p) => this.onPacket(p));
-    this.unsubscribe = this.net.on((e) => this.onNetEvent(e));
+    const offNet = this.net.on((e) => this.onNetEvent(e));
+    // Base6to4Interface: the 6to4 prefix follows the named interface's IPv4 address ('resync' also reaches on()).
+    const offIpv4 = this.net.onIpv4((e) => {
+      if (e.kind !== 'resync') this.refreshFor(undefined, -1, this.net?.link(e.address.ifindex)?.name);
+    });
+    this.unsubscribe = () => {
+      offNet();
+      offIpv4();
+    };
     // Conditions are evaluated from the full dump NetState holds before any RA is built.
     const probes = new IcmpProbeFactory({ backend: this.opts.backend, clock: this.clock, net: this.net, log: this.opts.log });
     try {
@@ -439,6 +451,7 @@ export class Daemon {
       ...(this.vrrp !== undefined ? { vrrp: this.vrrp.status() } : {}),
       counters: { ...this.counters },
       drops: this.drops.snapshot(),
+      ignoredOptions: this.ignoredOptions.snapshot(),
     };
   }
 
@@ -508,11 +521,13 @@ export class Daemon {
 
   private readonly byIfindex = new Map<number, InterfaceRuntime>();
 
-  private refreshFor(name: string | undefined, ifindex: number): void {
+  /** `ipv4Of`: an IPv4 address of that interface changed, which concerns only Base6to4Interface. */
+  private refreshFor(name: string | undefined, ifindex: number, ipv4Of?: string): void {
     for (const rt of this.runtimes.values()) {
       const own = rt.name === name || rt.ifindex === ifindex;
-      const base6 = name !== undefined && rt.config.prefixes.some((p) => p.base6Interface === name);
-      if (own || base6) rt.refresh();
+      const base6 = name !== undefined && rt.config.prefixes.some((p) => p.base6Interface === name || p.base6to4Interface === name);
+      const base6to4 = ipv4Of !== undefined && rt.config.prefixes.some((p) => p.base6to4Interface === ipv4Of);
+      if (own || base6 || base6to4) rt.refresh();
     }
   }
 
@@ -530,6 +545,11 @@ export class Daemon {
       rt?.advertiser.solicit(p.source);
     } else if (v.message.type === 'ra') {
       this.counters.raReceived++;
+      // Options ignored as malformed; the rest of the RA is checked like any other (hosts act on it).
+      for (const m of v.message.malformed ?? []) {
+        this.ignoredOptions.count(m.error);
+        this.opts.log.debug(`RA from ${p.source} on ifindex ${p.ifindex}: option ${m.index + 1} ignored: ${m.reason}`);
+      }
       if (rt === undefined || p.source === rt.sourceAddress) return;
       this.checkRa(rt, p.source, v.message);
     }
@@ -624,8 +644,6 @@ export class Daemon {
     for (const rt of this.summaryDue) due = Math.min(due, rt.watch.summaryDueAt ?? Infinity);
     if (due === Infinity) {
       this.summaryDue.clear();
-    this.inconsistencyLines.stop();
-    this.rogueLines.stop();
       return;
     }
     this.summaryTimer = this.clock.setTimeout(() => {
@@ -675,6 +693,8 @@ export class Daemon {
     if (this.summaryTimer !== undefined) this.clock.clearTimeout(this.summaryTimer);
     this.summaryTimer = undefined;
     this.summaryDue.clear();
+    this.inconsistencyLines.stop();
+    this.rogueLines.stop();
     if (this.running) this.saveNow();
     this.running = false;
     for (const rt of this.runtimes.values()) rt.stop(final && rt.config.removeAdvOnExit);

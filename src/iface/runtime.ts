@@ -5,10 +5,10 @@
  */
 import type { InterfaceConfig } from '../config/types';
 import type { Icmp6Socket } from '../sys/types';
-import type { AddressInfo, LinkInfo, NetStateView } from '../netlink/types';
+import type { AddressInfo, LinkInfo, NetStateView4 } from '../netlink/types';
 import { Advertiser, type SendKind } from './advertiser';
 import type { Clock } from './clock';
-import { buildRa, type BuiltRa, type InterfaceSnapshot, type Override } from '../ra/build';
+import { buildRa, mtuOmittedWhy, type BuiltRa, type InterfaceSnapshot, type Override } from '../ra/build';
 import { packRa, IPV6_HEADER } from '../ra/pack';
 import { WithdrawalLedger } from '../ra/withdrawals';
 import { encodeMessage } from '../wire';
@@ -32,7 +32,8 @@ export interface RuntimeDeps {
   readonly clock: Clock;
   readonly random: () => number;
   readonly socket: Icmp6Socket;
-  readonly net: NetStateView;
+  /** Links and IPv6 addresses; IPv4 addresses for Base6to4Interface. */
+  readonly net: NetStateView4;
   readonly log: Logger;
   /** Lifetime overrides from the condition engine, by builder field. */
   readonly overrides?: (iface: InterfaceConfig) => ReadonlyMap<string, Override>;
@@ -80,7 +81,8 @@ export class InterfaceRuntime {
   /** The RA of the last recompute: what received RAs are compared with (no rebuild per RA). */
   private lastRa: RouterAdvertisement | undefined;
   private decrementBase: number;
-  private mtuWarned = false;
+  /** The interface MTU AdvLinkMTU was found above (and warned about), or undefined while it fits. */
+  private mtuOverAt: number | undefined;
   lastSent: SentRecord | undefined;
   /** Encoded packets of the current RA (see encodePackets), dropped by every recompute. */
   private wire: Uint8Array[] | undefined;
@@ -137,10 +139,15 @@ export class InterfaceRuntime {
       this.source = this.via?.active === true ? this.via.source : undefined;
       this.sendIfindex = this.via?.active === true ? this.via.ifindex : undefined;
     }
-    if (!this.mtuWarned && this.cfg.advLinkMtu > link.mtu) {
-      this.mtuWarned = true;
-      this.deps.log.warn(`${this.cfg.name}: AdvLinkMTU ${this.cfg.advLinkMtu} is above the interface MTU ${link.mtu}; hosts would send packets the link drops`);
+    // Logged once per change, not per RA: the builder leaves the MTU option out while
+    // AdvLinkMTU is above the interface's MTU (RFC 4861 6.3.4) and `firsthop status` says why.
+    const mtuOver = this.cfg.advLinkMtu > link.mtu;
+    if (mtuOver && this.mtuOverAt !== link.mtu) {
+      this.deps.log.warn(`${this.cfg.name}: ${mtuOmittedWhy(this.cfg.advLinkMtu, link.mtu)}`);
+    } else if (!mtuOver && this.mtuOverAt !== undefined) {
+      this.deps.log.info(`${this.cfg.name}: the interface MTU is now ${link.mtu}: the MTU option (AdvLinkMTU ${this.cfg.advLinkMtu}) is advertised again`);
     }
+    this.mtuOverAt = mtuOver ? link.mtu : undefined;
     const ready = link.up && link.carrier && this.source !== undefined && this.sendIfindex !== undefined;
     if (ready && !this.advertiser.isReady) {
       if (this.cfg.advSendAdvert) this.deps.log.info(`${this.cfg.name}: advertising from ${this.source} (ifindex ${this.sendIfindex}${this.cfg.vrrp !== undefined ? `, virtual router ${this.cfg.vrrp}` : ''})`);
@@ -200,6 +207,10 @@ export class InterfaceRuntime {
       addressesOf: (name: string) => {
         const other = net.linkByName(name);
         return other === undefined ? [] : net.addresses(other.ifindex);
+      },
+      ipv4Of: (name: string) => {
+        const other = net.linkByName(name);
+        return other === undefined ? undefined : net.primaryIpv4(other.ifindex)?.address;
       },
     };
   }
@@ -277,7 +288,7 @@ export class InterfaceRuntime {
   /** Apply a reloaded config for this interface. */
   reconfigure(cfg: InterfaceConfig): void {
     this.cfg = cfg;
-    this.mtuWarned = false;
+    this.mtuOverAt = undefined;
     this.watch.reconfigure(watchConfig(cfg));
     this.advertiser.setConfig(cfg);
     this.refresh();

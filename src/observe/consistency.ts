@@ -15,16 +15,20 @@ export interface Inconsistency {
   readonly theirs: string;
 }
 
-/** 'prefix 2001:db8::/64 valid lifetime' -> 'prefix_valid_lifetime'; 'Cur Hop Limit' -> 'cur_hop_limit'. */
+/**
+ * A bounded label for a field: 'prefix 2001:db8::/64 valid lifetime' -> 'prefix_valid_lifetime',
+ * 'DNSSL anything' -> 'dnssl', 'Cur Hop Limit' -> 'cur_hop_limit'. Fields naming an item (a
+ * prefix, route, server, domain: from the wire) keep only the item's kind and fixed words.
+ */
 export function fieldKind(field: string): string {
-  return field
-    .split(' ')
-    .filter((w) => !/[:/.]/.test(w) && w !== '')
-    .join('_')
-    .toLowerCase()
-    .replace(/[^a-z0-9_]/g, '_')
-    .slice(0, 40);
+  const words = field.split(' ');
+  const head = words[0] ?? '';
+  const kept = ITEM_KINDS.has(head) ? [head, ...words.slice(1).filter((w) => FIXED_WORDS.has(w))] : words.filter((w) => !/[:/.]/.test(w) && w !== '');
+  return kept.join('_').toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 40);
 }
+
+const ITEM_KINDS = new Set(['prefix', 'route', 'RDNSS', 'DNSSL']);
+const FIXED_WORDS = new Set(['valid', 'preferred', 'lifetime']);
 
 export function checkConsistency(ours: RouterAdvertisement, theirs: RouterAdvertisement): Inconsistency[] {
   const out: Inconsistency[] = [];

@@ -22,6 +22,8 @@ export const DETAILED_PER_INTERVAL = 5;
 export const SUMMARY_INTERVAL_MS = 60_000;
 /** The same inconsistency (router, field, value) is logged again only after this long. */
 export const REPEAT_WARNING_MS = 3_600_000;
+/** Kinds of inconsistency counted per interface. */
+const MAX_KINDS = 64;
 /** Fields remembered per router for the repeat rule. */
 const MAX_WARNED_FIELDS = 32;
 /** Countermeasure: per router at most one withdrawing RA per this many ms... */
@@ -228,8 +230,13 @@ export class LinkWatch {
     e.count++;
     e.lastSeen = now;
 
-    for (const i of issues) this.inconsistent[i.kind] = (this.inconsistent[i.kind] ?? 0) + 1;
-    const warn = role === 'unknown' ? [] : this.toWarn(e, issues, now);
+    for (const i of issues) {
+      // Kinds are a fixed vocabulary (fieldKind), but the record is capped all the same.
+      if (this.inconsistent[i.kind] === undefined && Object.keys(this.inconsistent).length >= MAX_KINDS) continue;
+      this.inconsistent[i.kind] = (this.inconsistent[i.kind] ?? 0) + 1;
+    }
+    // RFC 4861 6.2.7: whoever sent it (a rogue's line says what it offers; this says where it contradicts us).
+    const warn = this.toWarn(e, issues, now);
 
     this.roll(now);
     let detected = false;

@@ -14,6 +14,7 @@ import {
 } from '../wire/types';
 import { pref64Lifetime } from '../wire';
 import { formatIPv6, isLinkLocal, maskBytes, parseIPv6, parseMac } from '../net/ipv6';
+import { parseIPv4 } from '../net/ipv4';
 import type { Withdrawal } from './withdrawals';
 
 /** What the builder needs to know about the interface from the kernel. */
@@ -25,6 +26,11 @@ export interface InterfaceSnapshot {
   readonly addresses: readonly AddressInfo[];
   /** Addresses of another interface, by name (Base6Interface). */
   addressesOf(name: string): readonly AddressInfo[];
+  /**
+   * The primary IPv4 address (dotted quad) of another interface, by name (Base6to4Interface);
+   * undefined when it has none or does not exist. Absent: no IPv4 view, as if none had one.
+   */
+  ipv4Of?(name: string): string | undefined;
 }
 
 /** A value the builder changed from the configured one, and why. */
@@ -84,6 +90,8 @@ export function prefixKey(prefix: string, length: number): string {
  * - `::/64` (radvd): every global /64 configured on the interface;
  * - Base6Interface: the configured prefix with its leading bits taken from that interface's
  *   global address, as many bits as that address's own prefix length;
+ * - Base6to4Interface: the 6to4 prefix of that interface's IPv4 address (below); none while
+ *   it has no IPv4 address;
  * - anything else: itself.
  */
 export function expandPrefix(cfg: PrefixConfig, snap: InterfaceSnapshot): Array<{ prefix: string; length: number }> {
@@ -100,7 +108,10 @@ export function expandPrefix(cfg: PrefixConfig, snap: InterfaceSnapshot): Array<
     }
     return dedupe(out);
   }
-  if (cfg.base6to4Interface !== undefined) return []; // 6to4 (RFC 7526: deprecated); needs IPv4 state firsthop does not track
+  if (cfg.base6to4Interface !== undefined) {
+    const v4 = snap.ipv4Of?.(cfg.base6to4Interface);
+    return v4 === undefined ? [] : [{ prefix: sixToFourPrefix(cfg.prefix, v4, cfg.prefixLength), length: cfg.prefixLength }];
+  }
   if (cfg.prefix === '::' && cfg.prefixLength === 64) {
     const out: Array<{ prefix: string; length: number }> = [];
     for (const a of snap.addresses) {
@@ -112,6 +123,20 @@ export function expandPrefix(cfg: PrefixConfig, snap: InterfaceSnapshot): Array<
   return [{ prefix: cfg.prefix, length: cfg.prefixLength }];
 }
 
+/**
+ * 6to4 (RFC 3056 2): the site prefix is 2002:V4ADDR::/48. As radvd's Base6to4Interface does,
+ * the first 16 bits of the configured prefix become 2002, the next 32 the IPv4 address, and the
+ * rest (the SLA ID: `0:0:0:5678::/64` gives 2002:V4ADDR:5678::/64) stays as configured.
+ * (6to4 relays are deprecated by RFC 7526; the prefix is what radvd.conf asks for.)
+ */
+export function sixToFourPrefix(configured: string, ipv4: string, prefixLength: number): string {
+  const bytes = parseIPv6(configured);
+  bytes[0] = 0x20;
+  bytes[1] = 0x02;
+  bytes.set(parseIPv4(ipv4), 2);
+  return formatIPv6(maskBytes(bytes, prefixLength));
+}
+
 function dedupe(list: Array<{ prefix: string; length: number }>): Array<{ prefix: string; length: number }> {
   const seen = new Set<string>();
   return list.filter((p) => {
@@ -120,6 +145,11 @@ function dedupe(list: Array<{ prefix: string; length: number }>): Array<{ prefix
     seen.add(k);
     return true;
   });
+}
+
+/** Why the MTU option is left out: AdvLinkMTU above the interface's MTU (RFC 4861 6.3.4). */
+export function mtuOmittedWhy(advLinkMtu: number, linkMtu: number): string {
+  return `AdvLinkMTU ${advLinkMtu} is above the interface MTU ${linkMtu}; hosts ignore such an MTU option (RFC 4861 6.3.4), so none is sent until the interface MTU is ${advLinkMtu} or more`;
 }
 
 /** Seconds left of a lifetime that counts down from `base` (DecrementLifetimes). INFINITY never counts down. */
@@ -159,7 +189,15 @@ export function buildRa(cfg: InterfaceConfig, snap: InterfaceSnapshot, ctx: Buil
   if (cfg.advSourceLlAddress && snap.mac !== undefined) {
     options.push({ type: 'sourceLinkLayer', address: parseMac(snap.mac) });
   }
-  if (cfg.advLinkMtu > 0) options.push({ type: 'mtu', mtu: cfg.advLinkMtu });
+  // MTU option (RFC 4861 4.6.4). RFC 4861 6.3.4: a host copies the value into LinkMTU only if
+  // it does not exceed the link's maximum (Linux compares it with the interface's MTU and logs
+  // "RA: invalid mtu"), so AdvLinkMTU above the interface's MTU is left out, not sent for
+  // nothing (radvd refuses to advertise on the interface at all); it is back as soon as the
+  // interface's MTU rises to it (the runtime rebuilds on every netlink link change).
+  if (cfg.advLinkMtu > 0) {
+    if (cfg.advLinkMtu <= snap.mtu) options.push({ type: 'mtu', mtu: cfg.advLinkMtu });
+    else reasons.push({ field: 'mtu', value: 'omitted', configured: cfg.advLinkMtu, why: mtuOmittedWhy(cfg.advLinkMtu, snap.mtu) });
+  }
   // RFC 6275 7.3: Advertisement Interval, the MaxRtrAdvInterval in milliseconds.
   if (cfg.advIntervalOpt) options.push({ type: 'advertisementInterval', intervalMs: Math.round(cfg.maxRtrAdvInterval * 1000) });
   if (cfg.advHomeAgentInfo) {
@@ -180,6 +218,9 @@ export function buildRa(cfg: InterfaceConfig, snap: InterfaceSnapshot, ctx: Buil
     items.set(key, o);
   };
   for (const p of cfg.prefixes) {
+    if (p.base6to4Interface !== undefined && p.base6Interface === undefined && snap.ipv4Of?.(p.base6to4Interface) === undefined) {
+      reasons.push({ field: `prefix ${prefixKey(p.prefix, p.prefixLength)}`, value: 'not advertised', why: `Base6to4Interface ${p.base6to4Interface} has no IPv4 address to make the 6to4 prefix 2002:V4ADDR::/48 from (RFC 3056 2)` });
+    }
     for (const { prefix, length } of expandPrefix(p, snap)) {
       const key = prefixKey(prefix, length);
       let valid = p.advValidLifetime;

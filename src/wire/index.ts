@@ -7,6 +7,7 @@ export {
   PREF64_MAX_LIFETIME,
   decodeOption,
   decodeOptions,
+  decodeOptionsKeepingMalformed,
   encodeOption,
   encodeOptions,
   optionCodecs,
@@ -15,6 +16,6 @@ export {
   pref64Lifetime,
   type OptionCodec,
 } from './options';
-export { decodeMessage, encodeMessage, encodeMessageInto, messageCodecFor, messageCodecs, messageLength, type MessageCodec } from './messages';
+export { decodeMessage, encodeMessage, encodeMessageInto, messageCodecFor, messageCodecs, messageLength, type DecodeOptions, type MessageCodec } from './messages';
 export { DropCounters, validateReceived, type ValidationResult } from './validate';
 export * from './types';

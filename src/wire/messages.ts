@@ -6,7 +6,7 @@
  */
 import { NdReader, NdWriter } from './buffer';
 import { NdDecodeError } from './errors';
-import { decodeOptions, encodeOption, optionsLength } from './options';
+import { decodeOptions, decodeOptionsKeepingMalformed, encodeOption, optionsLength } from './options';
 import { preferenceFromBits, preferenceToBits } from './preference';
 import {
   ICMP6,
@@ -161,13 +161,20 @@ function codecOf(m: NdMessage): MessageCodec<NdMessage> {
   return codec;
 }
 
+/** A malformed option is a receive-side mark: re-encoding would silently lose or forge it. */
+function refuseMalformed(msg: NdMessage): void {
+  if (msg.type === 'ra' && (msg.malformed?.length ?? 0) > 0) throw new RangeError('an RA with malformed options (as received) cannot be encoded: they are never sent');
+}
+
 export function messageLength(msg: NdMessage): number {
+  refuseMalformed(msg);
   return codecOf(msg).headerLength + optionsLength(msg.options);
 }
 
 /** Encode into `buf` at `offset`; returns the bytes written. Code and Checksum are written as 0. */
 export function encodeMessageInto(msg: NdMessage, buf: Uint8Array, offset = 0): number {
   const codec = codecOf(msg);
+  refuseMalformed(msg);
   const w = new NdWriter(buf, offset);
   w.u8(codec.icmpType, 'ICMPv6 type');
   w.zeros(3, 'ICMPv6 code and checksum');
@@ -183,11 +190,21 @@ export function encodeMessage(msg: NdMessage): Uint8Array {
   return out;
 }
 
+export interface DecodeOptions {
+  /**
+   * For a Router Advertisement: an option that is framed soundly but bad for its type is
+   * ignored and listed in `malformed`, and the rest of the RA is decoded, as receivers do
+   * (RFC 4191 2.3, RFC 8106 5.3.1, RFC 8781 4; the Linux kernel). Off: any bad option throws.
+   * Other messages are decoded strictly either way.
+   */
+  readonly keepMalformed?: boolean;
+}
+
 /**
  * Decode an ND message starting at the ICMPv6 Type octet. Checks lengths only: the Code
  * and the RFC 4861 6.1 rules are validateReceived()'s. Throws NdDecodeError and nothing else.
  */
-export function decodeMessage(bytes: Uint8Array): NdMessage {
+export function decodeMessage(bytes: Uint8Array, opts: DecodeOptions = {}): NdMessage {
   try {
     const r = new NdReader(bytes);
     const icmpType = r.u8('ICMPv6 type');
@@ -197,6 +214,11 @@ export function decodeMessage(bytes: Uint8Array): NdMessage {
       throw r.error('E_TRUNCATED', `${codec.name} needs at least ${codec.headerLength} bytes (RFC 4861 4), have ${bytes.length}`, bytes.length);
     }
     r.skip(3, 'ICMPv6 code and checksum');
+    if (opts.keepMalformed === true && codec.type === 'ra') {
+      const { options, malformed } = decodeOptionsKeepingMalformed(bytes, codec.headerLength);
+      const ra = codec.decodeHeader(r, options);
+      return malformed.length > 0 ? { ...(ra as RouterAdvertisement), malformed } : ra;
+    }
     return codec.decodeHeader(r, decodeOptions(bytes, codec.headerLength));
   } catch (e) {
     if (e instanceof NdDecodeError) throw e;

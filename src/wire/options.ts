@@ -7,7 +7,7 @@
 import { parseIPv6 } from '../net/ipv6';
 import { NdReader, NdWriter } from './buffer';
 import { decodeDnsName, dnsNameLength, encodeDnsName } from './dns';
-import { NdDecodeError } from './errors';
+import { NdDecodeError, type NdErrorCode } from './errors';
 import { preferenceFromBits, preferenceToBits } from './preference';
 import {
   OPT,
@@ -17,6 +17,7 @@ import {
   type DnsslOption,
   type HomeAgentInfoOption,
   type LowpanContextOption,
+  type MalformedOption,
   type MtuOption,
   type NdOption,
   type Pref64Option,
@@ -495,6 +496,45 @@ export function decodeOptions(bytes: Uint8Array, offset = 0, end = bytes.length)
     at = next;
   }
   return options;
+}
+
+/**
+ * Errors confined to one option: decodeOption throws them only after the TLV frame checked out
+ * (Length not 0, not past the packet), so the next option is still found. E_ZERO_LENGTH_OPTION
+ * (RFC 4861 4.6: the whole packet is discarded) and E_TRUNCATED (no next option to find) are not.
+ */
+const OPTION_LOCAL: ReadonlySet<NdErrorCode> = new Set<NdErrorCode>(['E_BAD_OPTION_LENGTH', 'E_BAD_OPTION_VALUE', 'E_BAD_DNS_NAME']);
+
+/**
+ * decodeOptions for a received RA: an option whose content is bad for its type is ignored and
+ * kept as a MalformedOption, the others are decoded (RFC 4191 2.3, RFC 8106 5.3.1, RFC 8781 4:
+ * receivers ignore the bad option, not the RA; so does Linux). A broken frame still throws.
+ */
+export function decodeOptionsKeepingMalformed(bytes: Uint8Array, offset = 0, end = bytes.length): { options: NdOption[]; malformed: MalformedOption[] } {
+  const options: NdOption[] = [];
+  const malformed: MalformedOption[] = [];
+  for (let at = offset, index = 0; at < end; index++) {
+    try {
+      const { option, next } = decodeOption(bytes, at, end);
+      options.push(option);
+      at = next;
+    } catch (e) {
+      if (!(e instanceof NdDecodeError) || !OPTION_LOCAL.has(e.code)) throw e;
+      const units = bytes[at + 1] ?? 0; // checked by decodeOption: 1.. and within `end`
+      malformed.push({
+        type: 'malformed',
+        code: bytes[at] ?? 0,
+        length: units,
+        offset: at,
+        index,
+        error: e.code,
+        reason: e.message,
+        body: bytes.slice(at + 2, at + units * 8),
+      });
+      at += units * 8;
+    }
+  }
+  return { options, malformed };
 }
 
 export function optionsLength(options: readonly NdOption[]): number {

@@ -4,6 +4,7 @@
  * (src/ra/) and the dump command. Addresses are canonical RFC 5952 strings; lifetimes are
  * seconds with INFINITY = 0xffffffff.
  */
+import type { NdErrorCode } from './errors';
 
 export const INFINITY = 0xffffffff;
 
@@ -121,6 +122,31 @@ export type NdOption =
   | AbroOption
   | UnknownOption;
 
+/**
+ * An option of a received RA that is framed soundly (Length neither 0 nor past the packet) but
+ * whose content is bad for its type: a Length its type does not allow, or a field value it cannot
+ * carry. Receivers ignore just that option and process the rest of the RA (RFC 4861 4.6 for
+ * unknown options; RFC 4191 2.3, RFC 8106 5.3.1 and RFC 8781 4 for the RIO, RDNSS/DNSSL and PREF64;
+ * the Linux kernel does so for every option), so firsthop decodes the rest and keeps this mark
+ * instead of dropping the RA. Receive side only: it is never encoded.
+ */
+export interface MalformedOption {
+  readonly type: 'malformed';
+  /** The option's Type octet. */
+  readonly code: number;
+  /** The option's Length octet (8-octet units, never 0). */
+  readonly length: number;
+  /** Byte offset of the option's Type octet from the ICMPv6 Type octet. */
+  readonly offset: number;
+  /** Position among all options of the packet, the malformed ones included (0 is the first). */
+  readonly index: number;
+  /** Why it is malformed: E_BAD_OPTION_LENGTH, E_BAD_OPTION_VALUE or E_BAD_DNS_NAME. */
+  readonly error: NdErrorCode;
+  readonly reason: string;
+  /** Everything after the Type and Length octets, verbatim. */
+  readonly body: Uint8Array;
+}
+
 export interface RouterSolicitation { readonly type: 'rs'; readonly options: readonly NdOption[] }
 
 export interface RouterAdvertisement {
@@ -137,6 +163,11 @@ export interface RouterAdvertisement {
   readonly reachableTime: number; // ms
   readonly retransTimer: number; // ms
   readonly options: readonly NdOption[];
+  /**
+   * Received only (decodeMessage with keepMalformed, which validateReceived uses): the options
+   * ignored as malformed, absent when there were none. `options` holds the others.
+   */
+  readonly malformed?: readonly MalformedOption[];
 }
 
 export interface NeighborSolicitation { readonly type: 'ns'; readonly target: string; readonly options: readonly NdOption[] }

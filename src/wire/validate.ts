@@ -55,10 +55,12 @@ export function validateReceived(bytes: Uint8Array, meta: ReceiveMeta): Validati
   }
 
   // All five: "All included options have a length that is greater than zero." The decoder
-  // enforces that (E_ZERO_LENGTH_OPTION) along with every other length rule.
+  // enforces that (E_ZERO_LENGTH_OPTION) along with every other length rule. An RA option that
+  // is bad for its type is ignored, not the RA (RFC 4191 2.3, RFC 8106 5.3.1, RFC 8781 4): it
+  // is kept in `malformed` so that what hosts act on is what firsthop sees.
   let message: NdMessage;
   try {
-    message = decodeMessage(bytes);
+    message = decodeMessage(bytes, { keepMalformed: true });
   } catch (e) {
     if (e instanceof NdDecodeError) return drop(e.code, `${e.message} (${rfc})`);
     throw e;

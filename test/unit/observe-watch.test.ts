@@ -177,3 +177,9 @@ test('EventHub: a bounded ring with sequence numbers, replay after a sequence, l
   hub.emit({ type: 'reload', ok: false });
   assert.equal(got.length, 6);
 });
+
+test('fieldKind is a fixed vocabulary whatever names the wire puts in a field', () => {
+  assert.equal(fieldKind('DNSSL foo bar'), 'dnssl');
+  assert.equal(fieldKind('route 2001:db8::/48'), 'route');
+  assert.equal(fieldKind('prefix 2001:db8::/64 preferred lifetime'), 'prefix_preferred_lifetime');
+});

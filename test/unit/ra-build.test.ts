@@ -1,7 +1,7 @@
 /** The RA builder: configured values, radvd's special prefixes, final RAs, withdrawals, overrides. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildRa, type InterfaceSnapshot } from '../../src/ra/build';
+import { buildRa, sixToFourPrefix, type InterfaceSnapshot } from '../../src/ra/build';
 import { WithdrawalLedger } from '../../src/ra/withdrawals';
 import { ifaceConfig, pos } from './support';
 import type { PrefixConfig, RouteConfig } from '../../src/config/types';
@@ -155,4 +155,48 @@ test('a route zeroed by a policy is live, not withdrawn: it appears once (regres
   assert.equal(ledger.update(before, zeroed.items, T0, 'condition'), false);
   const again = buildRa(cfg, snap(), ctx({ overrides, withdrawals: ledger.active(T0) }));
   assert.deepEqual(again.ra.options.filter((o) => o.type === 'routeInformation').map((o) => (o as RouteInformationOption).lifetime), [0]);
+});
+
+test('AdvLinkMTU above the interface MTU: no MTU option, and a reason (RFC 4861 6.3.4); at or below it: the option', () => {
+  const cfg = ifaceConfig({ advLinkMtu: 1600 });
+  const over = buildRa(cfg, { ...snap(), mtu: 1500 }, ctx());
+  assert.equal(over.ra.options.some((o) => o.type === 'mtu'), false, 'no MTU option above the link MTU');
+  const reason = over.reasons.find((r) => r.field === 'mtu');
+  assert.equal(reason?.value, 'omitted');
+  assert.equal(reason?.configured, 1600);
+  assert.match(reason?.why ?? '', /AdvLinkMTU 1600 is above the interface MTU 1500.*RFC 4861 6\.3\.4/);
+  for (const mtu of [1600, 9000]) {
+    const fits = buildRa(cfg, { ...snap(), mtu }, ctx());
+    assert.deepEqual(fits.ra.options.filter((o) => o.type === 'mtu'), [{ type: 'mtu', mtu: 1600 }], `link MTU ${mtu}`);
+    assert.deepEqual(fits.reasons, []);
+  }
+  // AdvLinkMTU 0 sends no option and needs no explanation.
+  const none = buildRa(ifaceConfig({ advLinkMtu: 0 }), { ...snap(), mtu: 1280 }, ctx());
+  assert.equal(none.ra.options.some((o) => o.type === 'mtu'), false);
+  assert.deepEqual(none.reasons, []);
+});
+
+test('Base6to4Interface: 2002:V4ADDR with the configured SLA bits, from that interface\'s IPv4 address (radvd, RFC 3056 2)', () => {
+  const cfg = ifaceConfig({ prefixes: [prefix('0:0:0:5678::', 64, { base6to4Interface: 'ppp0' })] });
+  const v4: Record<string, string> = { ppp0: '192.0.2.10' };
+  const built = buildRa(cfg, { ...snap(), ipv4Of: (n) => v4[n] }, ctx());
+  const pios = built.ra.options.filter((o): o is PrefixInformationOption => o.type === 'prefixInformation');
+  assert.deepEqual(pios.map((p) => `${p.prefix}/${p.prefixLength}`), ['2002:c000:20a:5678::/64']);
+  assert.equal(pios[0]?.validLifetime, 86400);
+  assert.deepEqual([...built.items.keys()], ['prefix 2002:c000:20a:5678::/64']);
+  assert.deepEqual(built.reasons, []);
+  // Bits the configured prefix has in the first 48 are replaced, not ORed.
+  assert.equal(sixToFourPrefix('2001:db8:ffff:1::', '10.0.0.1', 64), '2002:a00:1:1::');
+  assert.equal(sixToFourPrefix('::', '198.51.100.255', 48), '2002:c633:64ff::');
+});
+
+test('Base6to4Interface without an IPv4 address: the prefix is not advertised, and a reason says why', () => {
+  const cfg = ifaceConfig({ prefixes: [prefix('0:0:0:5678::', 64, { base6to4Interface: 'ppp0' }), prefix('2001:db8:1::', 64)] });
+  for (const s of [{ ...snap(), ipv4Of: () => undefined }, snap()]) {
+    const built = buildRa(cfg, s, ctx());
+    const pios = built.ra.options.filter((o): o is PrefixInformationOption => o.type === 'prefixInformation');
+    assert.deepEqual(pios.map((p) => p.prefix), ['2001:db8:1::']);
+    assert.deepEqual(built.reasons.map((r) => [r.field, r.value]), [['prefix 0:0:0:5678::/64', 'not advertised']]);
+    assert.match(built.reasons[0]?.why ?? '', /Base6to4Interface ppp0 has no IPv4 address/);
+  }
 });

@@ -57,7 +57,12 @@ describe('RFC 4861 6.1.2 Router Advertisement validation', () => {
   it('ICMP Code is 0', () => drops(patch(RA, 1, 0x80), meta(), 'E_ICMP_CODE'));
   it('ICMP length is 16 or more', () => drops(RA.subarray(0, 15), meta(), 'E_TRUNCATED'));
   it('all included options have a length greater than zero', () => drops(patch(RA, 17, 0), meta(), 'E_ZERO_LENGTH_OPTION'));
-  it('a malformed option drops the packet with the decoder code', () => drops(withOption(RA, '05 02 0000 000005dc 0000000000000000'), meta(), 'E_BAD_OPTION_LENGTH'));
+  it('a malformed option is ignored and marked, the RA kept (RFC 4191 2.3, RFC 8781 4; wire-malformed.test.ts)', () => {
+    const v = validateReceived(withOption(RA, '05 02 0000 000005dc 0000000000000000'), meta());
+    assert.ok(v.ok && v.message.type === 'ra');
+    assert.deepEqual(v.message.options.map((o) => o.type), ['sourceLinkLayer']);
+    assert.deepEqual(v.message.malformed?.map((m) => [m.code, m.error]), [[5, 'E_BAD_OPTION_LENGTH']]);
+  });
 });
 
 describe('RFC 4861 7.1.1 Neighbor Solicitation validation', () => {
