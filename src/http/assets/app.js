@@ -224,27 +224,39 @@
     return box;
   }
 
-  /** The effective value over time (bands) and the damping penalty (line), from the history. */
+  /**
+   * The effective value over time (bands: green up, red down, grey before the first recorded
+   * change) and the damping penalty (line: jumps at each flap, then decays), over the recorded
+   * history or the last minute, whichever is longer.
+   */
   function chart(c) {
     var h = c.history;
     var W = 300;
     var H = 40;
     var end = status.now;
-    var start = h.length ? Math.min(h[0].at, end - 60000) : end - 60000;
+    var start = Math.min(end - 60000, h.length ? h[0].at - Math.max(5000, (end - h[0].at) / 10) : end);
     var span = Math.max(1, end - start);
-    var x = function (t) { return ((t - start) / span) * W; };
+    var x = function (t) { return Math.max(0, Math.min(W, ((t - start) / span) * W)); };
     var s = svg('svg', { class: 'chart', viewBox: '0 0 ' + W + ' ' + H, preserveAspectRatio: 'none', role: 'img', 'aria-label': 'timeline of ' + c.name });
-    var points = h.length ? h : [{ at: start, effective: c.effective, penalty: c.penalty }];
-    for (var i = 0; i < points.length; i++) {
-      var a = x(points[i].at);
-      var b = i + 1 < points.length ? x(points[i + 1].at) : W;
-      s.appendChild(svg('rect', { class: points[i].effective ? 'up' : 'down', x: a.toFixed(1), y: 0, width: Math.max(0.5, b - a).toFixed(1), height: H }));
+    var band = function (cls, a, b) {
+      s.appendChild(svg('rect', { class: cls, x: a.toFixed(1), y: 0, width: Math.max(1, b - a).toFixed(1), height: H }));
+    };
+    if (!h.length) {
+      band(c.effective ? 'up' : 'down', 0, W);
+    } else {
+      band('unknown', 0, x(h[0].at));
+      for (var i = 0; i < h.length; i++) band(h[i].effective ? 'up' : 'down', x(h[i].at), i + 1 < h.length ? x(h[i + 1].at) : W);
     }
     var top = c.damping ? Math.max(c.damping.suppress * 1.2, c.penalty, 1) : 0;
     if (top > 0) {
-      var y = function (p) { return (H - (p / top) * (H - 2)).toFixed(1); };
-      var pts = [];
-      for (var j = 0; j < h.length; j++) pts.push(x(h[j].at).toFixed(1) + ',' + y(h[j].penalty));
+      var y = function (p) { return (H - 1 - (p / top) * (H - 2)).toFixed(1); };
+      var pts = ['0,' + y(0)];
+      var prev = 0;
+      for (var j = 0; j < h.length; j++) {
+        pts.push(x(h[j].at).toFixed(1) + ',' + y(prev));
+        pts.push(x(h[j].at).toFixed(1) + ',' + y(h[j].penalty));
+        prev = h[j].penalty;
+      }
       pts.push(W + ',' + y(c.penalty));
       s.appendChild(svg('polyline', { class: 'penalty', points: pts.join(' ') }));
       s.appendChild(svg('line', { class: 'limit', x1: 0, x2: W, y1: y(c.damping.suppress), y2: y(c.damping.suppress) }));
