@@ -204,6 +204,17 @@ describePrivileged('the HTTP endpoint of the real daemon, with Prometheus and Ch
     assert.deepEqual(problems, []);
   });
 
+  it('--http on the command line overrides the config\'s http block', async (t) => {
+    const other = await startFirsthop(lab!, 'host', 'interface h0 { AdvSendAdvert off; };\nhttp { address 127.0.0.1; port 0; };\n', { name: 'firsthop-flag', args: ['--http', '[::1]:0'] });
+    t.after(() => other.stop());
+    await other.waitLog(/http: listening on http:\/\/\[::1\]:\d+\//);
+    const st = await status(other);
+    assert.equal(st.http?.address, '::1');
+    const r = await nsGet(lab!, 'host', `http://[::1]:${st.http?.port}/api/status`);
+    assert.equal(r.status, 200);
+    assert.equal((JSON.parse(r.body) as DaemonStatus).interfaces[0]?.advSendAdvert, false);
+  });
+
   it('a reload that changes the http block moves the listener', async () => {
     fh.writeConfig(CONFIG.replace('http { address 127.0.0.1; port 0; };', 'http { address ::1; port 0; };'));
     fh.signal('SIGHUP');
