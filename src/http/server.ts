@@ -16,6 +16,8 @@ import { FirsthopMetrics } from './metrics';
 import type { HttpListen, StatusSource } from './types';
 
 export const DEFAULT_HTTP_PORT = 9475;
+/** How long one /api/status answer is reused. */
+export const STATUS_CACHE_MS = 200;
 export const DEFAULT_HTTP_ADDRESS = '127.0.0.1';
 
 export interface HttpLimits {
@@ -108,6 +110,14 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpHand
   const sse = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
   const loopbackOnly = isLoopback(opts.address);
+  // Pages re-read the status on every event; a burst of events (routers flooding the link) with
+  // many pages open must not mean one status() per page per event: it is shared for a moment.
+  let cached: { at: number; json: string } | undefined;
+  const statusJson = (): string => {
+    const now = Date.now();
+    if (cached === undefined || now - cached.at >= STATUS_CACHE_MS || now < cached.at) cached = { at: now, json: toJson(source.status()) };
+    return cached.json;
+  };
 
   const send = (res: ServerResponse, code: number, type: string, body: string, extra: Record<string, string> = {}): void => {
     res.writeHead(code, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': String(Buffer.byteLength(body)), 'Cache-Control': 'no-store', ...extra });
@@ -163,7 +173,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpHand
         send(res, 200, metrics.contentType, await metrics.render());
         return;
       case '/api/status':
-        send(res, 200, 'application/json; charset=utf-8', toJson(source.status()));
+        send(res, 200, 'application/json; charset=utf-8', statusJson());
         return;
       case '/api/events':
         events(req, res, url);
