@@ -45,6 +45,10 @@ options (radvd's):
       --state FILE       state file: withdrawn prefixes survive a restart
                          (default /var/lib/firsthop/state-<hash of the config path>.json)
       --no-state         keep no state file
+      --http [ADDRESS:]PORT
+                         serve /metrics, /api/status, /api/events and the live page
+                         ([::1]:PORT for IPv6; ADDRESS default 127.0.0.1); overrides the
+                         config's http { address A; port N; }; (default: off)
   -v, --version          print the version
   -h, --help             this text
 `;
@@ -101,6 +105,7 @@ async function main(argv: string[]): Promise<number> {
         control: { type: 'string', short: 's' },
         state: { type: 'string' },
         'no-state': { type: 'boolean' },
+        http: { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -139,6 +144,17 @@ async function main(argv: string[]): Promise<number> {
   const level: Level = debug >= 2 ? 'debug' : 'info';
   const log = createLogger({ method, level, ...(values.logfile !== undefined ? { file: values.logfile } : {}) });
 
+  let httpFlag: { address: string; port: number } | undefined;
+  if (values.http !== undefined) {
+    const { parseListen } = await import('../http/server');
+    try {
+      httpFlag = parseListen(values.http);
+    } catch (e) {
+      process.stderr.write(`firsthop: --http ${values.http}: ${(e as Error).message}\n`);
+      return 2;
+    }
+  }
+
   const { linuxBackend } = await import('../sys/linux');
   const statePath = values['no-state'] ? undefined : (values.state ?? defaultStatePath(configPath));
   const daemon = new Daemon({ configPath, backend: linuxBackend(), log, ...(statePath !== undefined ? { statePath } : {}) });
@@ -168,6 +184,23 @@ async function main(argv: string[]): Promise<number> {
   } catch (e) {
     log.warn(`control socket ${controlPath}: ${(e as Error).message}; firsthop status and condition will not work`);
   }
+  // The HTTP endpoint: the flag, else the config's http block (followed across reloads).
+  let http: import('../http/server').HttpEndpoint | undefined;
+  const wantHttp = (): { address: string; port: number } | undefined => httpFlag ?? (daemon.httpConfig !== undefined ? { address: daemon.httpConfig.address, port: daemon.httpConfig.port } : undefined);
+  const applyHttp = async (): Promise<void> => {
+    const want = wantHttp();
+    if (want === undefined && http === undefined) return;
+    if (http === undefined) {
+      const { HttpEndpoint } = await import('../http/server');
+      http = new HttpEndpoint(daemon, log);
+    }
+    await http.apply(want);
+    daemon.httpListening = http.listening;
+  };
+  await applyHttp();
+  daemon.events.subscribe((e) => {
+    if (e.type === 'reload') void applyHttp(); // a failed reload leaves httpConfig as it was: no change
+  });
   const pidfile = values.pidfile ?? DEFAULT_PIDFILE;
   try {
     writeFileSync(pidfile, `${process.pid}\n`);
@@ -210,6 +243,7 @@ async function main(argv: string[]): Promise<number> {
       log.info(`${sig}: stopping`);
       daemon.stop(true);
       if (control !== undefined) stopControlServer(control, controlPath);
+      void http?.close();
       try {
         unlinkSync(pidfile);
       } catch {

@@ -6,6 +6,7 @@ import type { DaemonStatus, InterfaceStatus } from '../daemon/daemon';
 import type { NdOption } from '../wire/types';
 import { INFINITY } from '../wire/types';
 import { formatMac } from '../net/ipv6';
+import { toJson } from '../wire/json';
 import type { VrrpStatus } from '../vrrp/coordinator';
 import type { WatchStatus } from '../observe/types';
 import { describeOffers, printable } from '../observe/watch';
@@ -36,9 +37,14 @@ export function ago(ms: number): string {
   return `${Math.round(s / 3600)}h ago`;
 }
 
+/** Over the control socket a link-layer address arrives as text (src/wire/json.ts); in process it is bytes. */
+function macText(a: Uint8Array | string): string {
+  return typeof a === 'string' ? a : formatMac(a);
+}
+
 function optionLine(o: NdOption): string {
   switch (o.type) {
-    case 'sourceLinkLayer': return `source link-layer ${formatMac(o.address)}`;
+    case 'sourceLinkLayer': return `source link-layer ${macText(o.address)}`;
     case 'mtu': return `MTU ${o.mtu}`;
     case 'advertisementInterval': return `advertisement interval ${o.intervalMs} ms`;
     case 'homeAgentInfo': return `home agent preference ${o.preference} lifetime ${o.lifetime}s`;
@@ -50,7 +56,7 @@ function optionLine(o: NdOption): string {
     case 'pref64': return `PREF64 ${o.prefix}/${o.prefixLength} lifetime ${o.lifetime}s`;
     case 'lowpanContext': return `6LoWPAN context ${o.contextId} ${o.prefix}/${o.contextLength}`;
     case 'abro': return `ABRO ${o.address}`;
-    case 'unknown': return `option ${o.code} (${o.body.length + 2} bytes)`;
+    case 'unknown': return `option ${o.code} (${(typeof o.body === 'string' ? (o.body as string).length / 2 : o.body.length) + 2} bytes)`;
     default: return `option ${(o as { type: string }).type}`;
   }
 }
@@ -133,7 +139,7 @@ export function renderStatus(s: DaemonStatus): string {
   return `${out.join('\n')}\n`;
 }
 
-/** JSON with byte arrays as hex. */
+/** JSON with byte arrays as MACs and hex (the same form as /api/status). */
 export function statusJson(s: unknown): string {
-  return JSON.stringify(s, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v), 2);
+  return toJson(s, 2);
 }

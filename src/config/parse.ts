@@ -21,6 +21,8 @@
  *    each statement a word, its arguments and optionally a `{ ENTRY; ... }` list, up to `;`;
  *  - inside an interface block, `vrrp NAME;` (RAs follow that virtual router).
  * Their meaning is checked in vrrp.ts.
+ *
+ * The HTTP endpoint adds, at the top level, `http { address ADDR; port N; };` (checked in http.ts).
  */
 import type { Diagnostic } from './types';
 import { describeToken, lex, type Token } from './lexer';
@@ -134,6 +136,12 @@ export interface RawVrrpTie {
   readonly nameTok: Token;
 }
 
+/** `http { STATEMENT; ... };` at the top level (firsthop extension): the HTTP endpoint. */
+export interface RawHttpBlock {
+  readonly keywordTok: Token;
+  readonly statements: readonly RawConditionStatement[];
+}
+
 export type RawItem = RawOption | RawBlock | RawPolicy | RawVrrpTie;
 
 export interface RawInterface {
@@ -155,6 +163,8 @@ export interface RawConfig {
   readonly vrrpSyncGroups: readonly RawVrrpBlock[];
   /** The first vrrp block, vrrp_sync_group block or interface `vrrp NAME;`, when the file uses the VRRP extension. */
   readonly vrrpTok?: Token;
+  /** http blocks (firsthop extension; more than one is an error). */
+  readonly http?: readonly RawHttpBlock[];
 }
 
 export interface ParseOutput {
@@ -168,7 +178,7 @@ class StatementError extends Error {}
 const STATEMENT_STARTERS = new Set(['interface']);
 
 /** Words that start a top-level block when a `{` follows (after an optional name). */
-const TOP_LEVEL_WORDS = new Set(['condition', 'vrrp', 'vrrp_sync_group']);
+const TOP_LEVEL_WORDS = new Set(['condition', 'vrrp', 'vrrp_sync_group', 'http']);
 
 /** keepalived.conf blocks that may be pasted into a firsthop file: what to write instead. */
 const KEEPALIVED_TOP_LEVEL: Readonly<Record<string, string>> = {
@@ -197,6 +207,7 @@ class Parser {
     const conditions: RawCondition[] = [];
     const vrrp: RawVrrpBlock[] = [];
     const vrrpSyncGroups: RawVrrpBlock[] = [];
+    const http: RawHttpBlock[] = [];
     while (this.peek().kind !== 'eof') {
       const t = this.peek();
       if (t.kind === 'keyword' && t.text === 'interface') {
@@ -216,6 +227,10 @@ class Parser {
           if (!(e instanceof StatementError)) throw e;
           this.skipVrrpHead();
         }
+        continue;
+      }
+      if (t.kind === 'string' && t.text === 'http' && this.at(1)?.kind === '{') {
+        this.statement(() => http.push(this.parseHttpBlock()));
         continue;
       }
       const keepalived = t.kind === 'string' ? KEEPALIVED_TOP_LEVEL[t.text] : undefined;
@@ -241,6 +256,7 @@ class Parser {
       vrrp,
       vrrpSyncGroups,
       ...(this.vrrpTok ? { vrrpTok: this.vrrpTok } : {}),
+      ...(http.length > 0 ? { http } : {}),
     };
     return { raw, errors: this.errors };
   }
@@ -334,7 +350,7 @@ class Parser {
         this.error(t, `interface ${nameTok.text} (line ${keywordTok.line}) is not closed: missing '};' before the next condition (condition blocks go at the top level, outside interfaces)`, 'E_SYNTAX');
         break;
       }
-      if (t.kind === 'string' && (t.text === 'vrrp' || t.text === 'vrrp_sync_group') && this.atTopLevelStart()) {
+      if (t.kind === 'string' && (t.text === 'vrrp' || t.text === 'vrrp_sync_group' || t.text === 'http') && this.atTopLevelStart()) {
         this.error(t, `interface ${nameTok.text} (line ${keywordTok.line}) is not closed: missing '};' before the next ${t.text} block (${t.text} blocks go at the top level, outside interfaces)`, 'E_SYNTAX');
         break;
       }
@@ -817,6 +833,48 @@ class Parser {
       else if (t.kind === '}') depth--;
       cur.push(t);
     }
+  }
+
+  // ---- the HTTP endpoint (firsthop extension) -----------------------------------------------
+
+  /** `http { STATEMENT; ... };` at the top level: each statement a word and its arguments up to `;`. */
+  private parseHttpBlock(): RawHttpBlock {
+    const keywordTok = this.next();
+    this.next(); // '{'
+    const statements: RawConditionStatement[] = [];
+    for (;;) {
+      const t = this.peek();
+      if (t.kind === '}') {
+        this.next();
+        break;
+      }
+      if (t.kind === 'eof' || this.atTopLevelStart()) {
+        this.error(t, `http (line ${keywordTok.line}) is not closed: missing '};'${t.kind === 'eof' ? '' : ` before the next ${t.text}`}`, 'E_SYNTAX');
+        return { keywordTok, statements };
+      }
+      this.statement(() => {
+        const head = this.peek();
+        if (head.kind !== 'string' && head.kind !== 'keyword') this.fail(head, this.unexpectedMessage(head, 'an http statement (address or port)'), head.kind === 'bad' ? 'E_BAD_TOKEN' : 'E_SYNTAX');
+        this.next();
+        const args: Token[] = [];
+        for (;;) {
+          const a = this.peek();
+          if (a.kind === ';') {
+            this.next();
+            break;
+          }
+          if (a.kind === '}' || a.kind === 'eof') {
+            this.error(a, `missing ';' after ${[head, ...args].map((x) => x.text).join(' ')} (found ${describeToken(a)})`, 'E_SYNTAX');
+            break;
+          }
+          if (a.kind === '{') this.fail(a, `syntax error: unexpected '{' in ${head.text} statement; expected ';'`, 'E_SYNTAX');
+          args.push(this.next());
+        }
+        statements.push({ head, args });
+      });
+    }
+    this.expectSemicolonAfterBlock('http');
+    return { keywordTok, statements };
   }
 
   // ---- helpers ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 import { ERROR_CODES, WARNING_CODES, type ErrorPhase } from './codes';
 import { CONDITION_KINDS, DAMPING_DEFAULTS, DAMPING_PARAMS, LINK_STATES, POLICY_FIELDS, RT_PROTOS, RT_TABLES } from './conditions';
 import { describeOptionTable } from './schema';
+import { HTTP_STATEMENTS } from './http';
 import { KEEPALIVED_KEYWORDS, VRRP_RESERVED_NAMES, VRRP_STATEMENTS, defaultVmacName } from './vrrp-tables';
 import type { OptionBlock, OptionDescription, OptionOrigin } from './types';
 
@@ -58,7 +59,7 @@ function errorTable(): string {
 }
 
 export function renderConfigReference(): string {
-  return HEAD + '\n## Options\n' + optionTables(describeOptionTable()) + DEFAULTS_AND_WARNINGS + warningTable() + ERRORS + errorTable() + EXTENSIONS + conditionsSection() + vrrpSection() + RADVD_QUIRKS;
+  return HEAD + '\n## Options\n' + optionTables(describeOptionTable()) + DEFAULTS_AND_WARNINGS + warningTable() + ERRORS + errorTable() + EXTENSIONS + conditionsSection() + vrrpSection() + httpSection() + RADVD_QUIRKS;
 }
 
 function vrrpSection(): string {
@@ -232,6 +233,39 @@ const EXTENSIONS = `
   preferences as uplinks come and go (RFC 8475); see the next section.
 * **VRRP ᶠ** — VRRPv3 virtual routers (RFC 9568) in keepalived's terms, sync groups, and RAs that
   follow a virtual router; see *VRRP virtual routers* below.
+* **HTTP endpoint ᶠ** — \`http { address ADDR; port N; };\`: Prometheus metrics, the status as
+  JSON, a stream of changes and a live page; see *HTTP endpoint* below.
+`;
+
+/** The http block: its statements. */
+function httpSection(): string {
+  let out = HTTP_HEAD + '\n| Statement | Written as | Default | Meaning |\n|---|---|---|---|\n';
+  for (const st of HTTP_STATEMENTS) out += `| \`${st.name}\` | \`${cell(st.syntax)}\` | ${cell(st.default)} | ${cell(st.meaning)} |\n`;
+  return out + HTTP_RULES;
+}
+
+const HTTP_HEAD = `
+## HTTP endpoint (firsthop extension)
+
+\`http { ... };\` at the top level turns on the read-only HTTP endpoint: \`/metrics\` (Prometheus
+text format), \`/api/status\` (the JSON of \`firsthop status --json\`), \`/api/events\`
+(server-sent events) and \`/\` (the live status page). Without the block it is off.
+
+\`\`\`
+http {
+	address 127.0.0.1;      # default: the loopback
+	port 9475;              # default 9475
+};
+\`\`\`
+`;
+
+const HTTP_RULES = `
+* At most one \`http\` block; both statements are optional (\`http { };\` listens on
+  127.0.0.1 port 9475). radvd rejects the block (\`W_NOT_RADVD\`).
+* The command line's \`--http [ADDRESS:]PORT\` (\`[::1]:PORT\` for IPv6) overrides the block.
+* A reload (SIGHUP) that changes the block restarts the listener; one that removes it stops it.
+  A listener that cannot start (address in use, address not on the host) is logged; the daemon
+  runs on without it.
 `;
 
 const CONDITIONS_HEAD = `

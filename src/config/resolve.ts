@@ -42,6 +42,7 @@ import {
   type DefaultValue,
 } from './schema';
 import { checkTies, checkTrackLoops, checkVrrpConditions, resolveVrrp, type VrrpTie } from './vrrp';
+import { resolveHttp } from './http';
 import type {
   AbroConfig,
   Config,
@@ -79,6 +80,7 @@ export function resolve(raw: RawConfig): ResolveOutput {
   }
   const conditions = resolveConditions(r, raw.conditions);
   const vrrp = resolveVrrp(r, raw.vrrp, raw.vrrpSyncGroups);
+  const http = resolveHttp(r, raw.http);
   // Conditional RAs exist to put a change on the wire at once: with conditions (or VRRP, whose
   // new Active must be heard at once), triggered RAs
   // may follow each other as closely as Mobile IPv6 allows (0.03 s, RFC 6275 7.5).
@@ -108,7 +110,7 @@ export function resolve(raw: RawConfig): ResolveOutput {
   checkTrackLoops(r, vrrp, conditions);
   checkReferences(r, conditions, [...r.policyUses, ...vrrp.trackUses], raw.vrrp.length > 0 ? 'if policy or vrrp track' : 'if policy');
   if (r.errors.length > 0) return { errors: r.errors, warnings: r.warnings };
-  const config: Config = { file: raw.file, conditions: conditions.conditions, interfaces, vrrp: vrrp.instances, vrrpSyncGroups: vrrp.groups };
+  const config: Config = { file: raw.file, conditions: conditions.conditions, interfaces, vrrp: vrrp.instances, vrrpSyncGroups: vrrp.groups, ...(http !== undefined ? { http } : {}) };
   return { config: deepFreeze(config), errors: r.errors, warnings: r.warnings };
 }
 

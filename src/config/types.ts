@@ -154,6 +154,15 @@ export interface Config {
   readonly vrrp?: readonly VrrpInstanceConfig[];
   /** `vrrp_sync_group NAME { group A B; };`; firsthop extension. */
   readonly vrrpSyncGroups?: readonly VrrpSyncGroupConfig[];
+  /** `http { address A; port N; };`: the HTTP endpoint (metrics, API, page); absent: off. firsthop extension. */
+  readonly http?: HttpConfig;
+}
+
+/** Where the HTTP endpoint listens (src/http/). */
+export interface HttpConfig {
+  readonly address: string;
+  readonly port: number;
+  readonly pos: SourcePos;
 }
 
 export interface Diagnostic {

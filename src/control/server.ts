@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { chmodSync, mkdirSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseRequest, type ControlRequest, type ControlResponse } from './protocol';
+import { toJson } from '../wire/json';
 
 export type ControlHandler = (req: ControlRequest) => Promise<unknown> | unknown;
 
@@ -36,7 +37,8 @@ export async function startControlServer(path: string, handler: ControlHandler, 
       if (nl < 0) return;
       const line = buf.slice(0, nl);
       buf = '';
-      void answer(line).then((resp) => conn.end(`${JSON.stringify(resp)}\n`));
+      // Byte arrays (link-layer addresses) as MACs and hex, as /api/status writes them.
+      void answer(line).then((resp) => conn.end(`${toJson(resp)}\n`));
     });
   });
   async function answer(line: string): Promise<ControlResponse> {

@@ -3,7 +3,7 @@
  * received ND packets dispatched to them, reload and shutdown. Everything it touches in the
  * kernel goes through a SystemBackend, so the same code runs on Linux and in unit tests.
  */
-import type { Config, InterfaceConfig } from '../config/types';
+import type { Config, HttpConfig, InterfaceConfig } from '../config/types';
 import { formatDiagnostic } from '../config/types';
 import { loadConfig } from '../config';
 import type { Icmp6Socket, IcmpPacket, SystemBackend } from '../sys/types';
@@ -154,6 +154,10 @@ export class Daemon {
   private saveTimer: TimerHandle | undefined;
   /** Resolves when everything stop() asked of the kernel was acknowledged. */
   stopped: Promise<void> = Promise.resolve();
+  /** The config's `http { };` block in force (the CLI starts the endpoint from it). */
+  private http: HttpConfig | undefined;
+  /** Where the HTTP endpoint listens now; set by whoever runs it, shown in status(). */
+  httpListening: { readonly address: string; readonly port: number } | undefined;
 
   constructor(private readonly opts: DaemonOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -225,6 +229,7 @@ export class Daemon {
       }
     }
     this.apply(config);
+    this.http = config.http;
     this.saved = undefined; // taken over by the runtimes
     this.running = true;
   }
@@ -407,6 +412,7 @@ export class Daemon {
     }
     if (!this.running) return false; // stopped meanwhile: stop() has taken everything down
     this.apply(config);
+    this.http = config.http;
     if (vrrpFailed) {
       this.counters.reloadFailures++;
       this.opts.log.error(`reloaded ${this.opts.configPath} in part: the virtual routers above could not be set up (the RAs and conditions are in force)`);
@@ -452,7 +458,13 @@ export class Daemon {
       counters: { ...this.counters },
       drops: this.drops.snapshot(),
       ignoredOptions: this.ignoredOptions.snapshot(),
+      ...(this.httpListening !== undefined ? { http: this.httpListening } : {}),
     };
+  }
+
+  /** The `http { };` block of the config in force (undefined: none). */
+  get httpConfig(): HttpConfig | undefined {
+    return this.http;
   }
 
   /** `firsthop condition set`: flip a manual condition. */

@@ -36,6 +36,9 @@ export const TOOL_PACKAGES: Readonly<Record<string, string>> = {
   bird: 'bird2',
   birdc: 'bird2',
   keepalived: 'keepalived',
+  prometheus: 'prometheus',
+  promtool: 'prometheus',
+  chromium: 'chromium',
 };
 
 export function isCI(): boolean {
