@@ -109,7 +109,7 @@ describePrivileged('radvd parity with the Linux kernel as host', { timeout: 120_
     assert.doesNotMatch(await statusText(lab, 'router', fh), /not advertised/);
   });
 
-  it('an RA with one malformed option: the Linux host uses the rest (default route, SLAAC), firsthop checks it and dump marks the option', async (t) => {
+  it('an RA with one malformed option: the Linux host uses the rest (default route, SLAAC), firsthop checks it, reports the rogue, and dump marks the option', async (t) => {
     const lab = Lab.create('fhpar');
     let fh: FirsthopHandle | undefined;
     t.after(async () => {
@@ -166,6 +166,9 @@ describePrivileged('radvd parity with the Linux kernel as host', { timeout: 120_
     // firsthop saw the RA: the consistency check ran on it.
     await fh.waitLog(new RegExp(`RA from ${otherLL} is inconsistent with ours \\(RFC 4861 6\\.2\\.7\\): prefix 2001:db8:1::/64 valid lifetime: ours 86400, theirs 3600`));
     assert.match(await statusText(lab, 'router', fh), /RA options ignored as malformed \(the rest of those RAs was used\): E_BAD_OPTION_LENGTH [1-9]/);
+    // ...and it is a rogue (not in AllowedRouters, offering a default route and prefixes): the
+    // broken option does not hide it (issue 8 item 3).
+    await fh.waitLog(new RegExp(`lan0: rogue router ${otherLL} \\(MAC unknown: no source link-layer option\\) advertises router lifetime 1800s, prefixes 2001:db8:1::/64 2001:db8:bad::/64`));
 
     // firsthop dump on the host shows the RA, with the option marked where it was.
     const out = await dump;
