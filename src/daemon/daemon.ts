@@ -115,6 +115,8 @@ export const VERSION = '0.1.0';
 const WARN_LINES_PER_MINUTE = 20;
 /** Rogue-router lines per minute across all interfaces (each interface also has its own budget). */
 const ROGUE_LINES_PER_MINUTE = 30;
+/** Router and rogue events a minute on /api/events, across all interfaces. */
+const ROUTER_EVENTS_PER_MINUTE = 300;
 /** Summary lines per summary interval; past that, one line for the other interfaces. */
 const SUMMARY_LINES = 10;
 
@@ -165,6 +167,7 @@ export class Daemon {
     this.startedAt = this.clock.now();
     this.events = new EventHub(() => this.clock.now());
     this.inconsistencyLines = new LineBudget(WARN_LINES_PER_MINUTE, (n) => this.opts.log.warn(`${n} more inconsistent RA fields in the last minute were not logged (see status and metrics)`), this.clock);
+    this.routerEvents = new LineBudget(ROUTER_EVENTS_PER_MINUTE, (n) => this.events.emit({ type: 'suppressed', what: 'router', count: n }), this.clock);
     this.rogueLines = new LineBudget(ROGUE_LINES_PER_MINUTE, (n) => this.opts.log.warn(`${n} more rogue-router lines in the last minute were not logged (see status and metrics)`), this.clock);
   }
 
@@ -571,6 +574,8 @@ export class Daemon {
   private readonly inconsistencyLines: LineBudget;
   /** Rogue-router lines, whatever the interfaces (each interface has its own budget too). */
   private readonly rogueLines: LineBudget;
+  /** Router and rogue events a minute, whatever the interfaces; the rest are told as one count. */
+  private readonly routerEvents: LineBudget;
   /** Interfaces with rogue detections waiting for their summary line. */
   private readonly summaryDue = new Set<InterfaceRuntime>();
   private summaryTimer: TimerHandle | undefined;
@@ -600,15 +605,17 @@ export class Daemon {
         this.opts.log.warn(`${rt.name}: RA from ${source} is inconsistent with ours (RFC 4861 6.2.7): ${issue.field}: ours ${issue.ours}, theirs ${issue.theirs}`);
       }
     }
-    if (v.evicted !== undefined) this.events.emit({ type: 'router', interface: rt.name, source: v.evicted, role: 'unknown', rogue: false, change: 'evicted' });
-    if (v.isNew || v.changed) this.events.emit({ type: 'router', interface: rt.name, source, role: v.router.role, rogue: v.router.rogue, change: v.isNew ? 'new' : 'changed' });
+    // Events about routers heard come from the wire: a budget keeps a flood of spoofed sources
+    // from becoming a flood of events to every open page.
+    if (v.evicted !== undefined && this.routerEvents.take(now)) this.events.emit({ type: 'router', interface: rt.name, source: v.evicted, role: 'unknown', rogue: false, change: 'evicted' });
+    if ((v.isNew || v.changed) && this.routerEvents.take(now)) this.events.emit({ type: 'router', interface: rt.name, source, role: v.router.role, rogue: v.router.rogue, change: v.isNew ? 'new' : 'changed' });
     if (!v.router.rogue) return;
     this.counters.rogueRas++;
     let countered = false;
     if (v.counter) countered = this.counter(rt, source, ra);
     if (v.detected) {
       this.counters.rogueDetections++;
-      this.events.emit({ type: 'rogue', interface: rt.name, source, ...(v.router.mac !== undefined ? { mac: v.router.mac } : {}), offers: v.router.offers, countered });
+      if (this.routerEvents.take(now)) this.events.emit({ type: 'rogue', interface: rt.name, source, ...(v.router.mac !== undefined ? { mac: v.router.mac } : {}), offers: v.router.offers, countered });
     }
     if (v.logDetail) {
       if (this.rogueLines.take(now)) {
@@ -707,6 +714,7 @@ export class Daemon {
     this.summaryDue.clear();
     this.inconsistencyLines.stop();
     this.rogueLines.stop();
+    this.routerEvents.stop();
     if (this.running) this.saveNow();
     this.running = false;
     for (const rt of this.runtimes.values()) rt.stop(final && rt.config.removeAdvOnExit);

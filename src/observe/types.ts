@@ -86,6 +86,8 @@ export type FirsthopEvent =
   | { readonly type: 'vrrp'; readonly router: string; readonly state: string; readonly priority: number; readonly why: string }
   | { readonly type: 'router'; readonly interface: string; readonly source: string; readonly role: RouterRole; readonly rogue: boolean; readonly change: 'new' | 'changed' | 'evicted' }
   | { readonly type: 'rogue'; readonly interface: string; readonly source: string; readonly mac?: string; readonly offers: Offers; readonly countered: boolean }
-  | { readonly type: 'reload'; readonly ok: boolean };
+  | { readonly type: 'reload'; readonly ok: boolean }
+  /** Events held back by a budget in the last minute (router and rogue events under a flood). */
+  | { readonly type: 'suppressed'; readonly what: 'router'; readonly count: number };
 
 export type StampedEvent = FirsthopEvent & { readonly seq: number; readonly at: number };

@@ -122,6 +122,9 @@ test('200,000 RAs from 200,000 spoofed sources: at most 100 lines, a bounded tab
   assert.equal(w.routers.length, w.capacity);
   assert.equal(w.rogueRas, 200_000);
   assert.equal(st.counters.rogueDetections, 200_000);
+  const routerEvents = s.events.filter((e) => e.type === 'router' || e.type === 'rogue').length;
+  assert.ok(routerEvents <= 300, `${routerEvents} router events for 200,000 spoofed sources`);
+  assert.ok(s.events.some((e) => e.type === 'suppressed' && e.count > 100_000), 'the held-back events are told as a count');
   const sent = st.interfaces[0]!.sent.periodic + st.interfaces[0]!.sent.initial;
   assert.ok(sent - sentBefore >= 7, `periodic RAs kept going: ${sent - sentBefore} in 70 s at 3-10 s`);
 });

@@ -315,6 +315,7 @@
       case 'router': return 'router ' + e.source + ' on ' + e.interface + ': ' + e.change + (e.rogue ? ' (rogue)' : ' (' + e.role + ')');
       case 'rogue': return 'rogue router ' + e.source + ' on ' + e.interface + (e.mac ? ' (MAC ' + e.mac + ')' : '') + ' offers ' + offersText(e.offers) + (e.countered ? '; withdrawn in its name' : '');
       case 'reload': return 'reload ' + (e.ok ? 'ok' : 'failed');
+      case 'suppressed': return e.count + ' more ' + e.what + ' events in the last minute were not sent (see the routers below)';
       default: return String(e.type);
     }
   }
