@@ -622,8 +622,6 @@ export class Daemon {
     for (const rt of this.summaryDue) due = Math.min(due, rt.watch.summaryDueAt ?? Infinity);
     if (due === Infinity) {
       this.summaryDue.clear();
-    this.inconsistencyLines.stop();
-    this.rogueLines.stop();
       return;
     }
     this.summaryTimer = this.clock.setTimeout(() => {
@@ -673,6 +671,8 @@ export class Daemon {
     if (this.summaryTimer !== undefined) this.clock.clearTimeout(this.summaryTimer);
     this.summaryTimer = undefined;
     this.summaryDue.clear();
+    this.inconsistencyLines.stop();
+    this.rogueLines.stop();
     if (this.running) this.saveNow();
     this.running = false;
     for (const rt of this.runtimes.values()) rt.stop(final && rt.config.removeAdvOnExit);
