@@ -3,18 +3,19 @@
  * its CPU and its pacing do not disturb the benchmark's own event loop, and its CPU is not
  * the daemon's).
  *
- *   node dist/bench/ra-sender.js --netns NS --ifindex N [--count 200000] [--rate 18000]
+ *   node dist/bench/ra-sender.js --netns NS --ifindex N [--count 200000] [--rate 18000] [--slla]
  *
  * Sends COUNT RAs to ff02::1, RA number i from its own spoofed link-local source
  * fe80::1:X:Y (X:Y = i + 1, so every source is distinct), through a raw ICMPv6 socket with
  * IPV6_FREEBIND (linuxBackend({ netns }).openIcmp6({ types: [], freebind: true }), as
  * src/lab/rogue.ts's RaSender; the empty type filter means nothing is queued for reading).
- * Each RA is what a rogue (or flood_router6) sends: router lifetime 1800 s, preference high,
- * a source link-layer address option with a MAC of its own (02:5a:00:X:Y as for the source;
- * the Ethernet source is still the host's real MAC, the kernel sends the frame), an MTU
- * option, an on-link/autonomous prefix 2001:db8:bad::/64 and an RDNSS: 88 bytes of ICMPv6,
- * 128 bytes of IPv6. The RA is encoded once and only the MAC bytes are patched per packet;
- * the kernel computes the checksum.
+ * Each RA is what a rogue sends (src/lab/rogue.ts's rogueRa() plus an MTU option): router
+ * lifetime 1800 s, preference high, an on-link/autonomous prefix 2001:db8:bad::/64, an RDNSS
+ * and MTU 1500: 80 bytes of ICMPv6, 120 bytes of IPv6. With --slla it also carries a source
+ * link-layer address option with a MAC of its own per source (02:5a:00:X:Y, as
+ * flood_router6 does; the Ethernet source is still the host's real MAC): 88 / 128 bytes.
+ * The RA is encoded once and only the MAC bytes are patched per packet; the kernel computes
+ * the checksum.
  *
  * --rate R > 0 paces in batches as bench/rs-sender.ts does: every ~1 ms (Atomics.wait) it
  * sends as many as are due by R × elapsed. --rate 0 sends back to back, as fast as the

@@ -1,7 +1,7 @@
 /**
  * rogue-flood: one host sends COUNT Router Advertisements, each from its own spoofed
  * link-local source (fe80::1:X:Y) and each offering a default route, a prefix and an RDNSS
- * (a rogue's RA, 88 bytes of ICMPv6; sender: bench/ra-sender.ts in its own process), while
+ * (a rogue's RA, 80 bytes of ICMPv6; sender: bench/ra-sender.ts in its own process), while
  * the router runs firsthop, then radvd, on the same radvd.conf (one interface,
  * MinRtrAdvInterval 3, MaxRtrAdvInterval 4, a prefix and an RDNSS; no AllowedRouters, so
  * every source is an unknown router offering something: a rogue to firsthop).
@@ -30,15 +30,24 @@
  * The host interface has accept_ra=0 (the host is the attacker; and IPV6_MULTICAST_LOOP is
  * off on the sender's socket, so its own RAs never reach its stack).
  *
- *   npm run build && node dist/bench/rogue-flood.js [--count 200000] [--rate 18000 | --rate 0]
- *        [--post 70] [--idle 10] [--daemons firsthop,radvd] [--out rogue-flood]
+ * radvd runs at its default log level (startRadvdQuiet below). The kernel's neighbour-table
+ * cap is raised for the run (NEIGH_THRESH3 below).
  *
- * --rate 0: as fast as the sender can. Writes bench/results/<out>.json.
+ *   npm run build && node dist/bench/rogue-flood.js [--count 200000] [--rate 18000 | --rate 0]
+ *        [--post 70] [--idle 10] [--daemons firsthop,radvd] [--out rogue-flood] [--slla]
+ *        [--keep-neigh-limit] [--fh-node-options '--max-semi-space-size=1']
+ *
+ * --rate 0: as fast as the sender can. --slla: RAs with a source link-layer option.
+ * --fh-node-options: NODE_OPTIONS of the firsthop process only; with
+ * '--require /abs/path/dist/bench/inspect-preload.js' and FH_PROF / FH_MEMLOG in the
+ * environment, a CPU profile / memory log of the daemon (see bench/inspect-preload.ts).
+ * Writes bench/results/<out>.json. The targets line judges CPU per RA received by the kernel;
+ * the JSON also has it per RA the daemon read (usPerRaRead).
  */
 import { execFile, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { capture, linkInfo, realtimeMicros, routerHostPair, waitLinkLocal, RA_FILTER, type Capture, type Lab, type RouterHost } from '../src/lab/netns';
+import { capture, LAB_ENV, linkInfo, realtimeMicros, routerHostPair, waitLinkLocal, RA_FILTER, type Capture, type Lab, type RouterHost } from '../src/lab/netns';
 import { FIRSTHOP_MAIN, startFirsthop } from '../src/lab/firsthop';
 import { confKey } from '../src/lab/inspect';
 import { cpuSample, fmt, log, logPatterns, machineInfo, memSample, ndiscCache, raw6Sockets, runBench, sleep, snmp6, socketInodes, table, writeResult, type CpuSample, type MemSample } from './common';
@@ -60,6 +69,8 @@ const DAEMONS = sarg('--daemons', 'firsthop,radvd').split(',') as DaemonName[];
 const OUT = sarg('--out', 'rogue-flood');
 const SLLA = process.argv.includes('--slla');
 /** Leave the kernel's neighbour-table limit as it is (see NEIGH_THRESH3 below). */
+/** NODE_OPTIONS for the firsthop process only (e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof', '--max-semi-space-size=1'). */
+const FH_NODE_OPTIONS = sarg('--fh-node-options', '');
 const KEEP_NEIGH_LIMIT = process.argv.includes('--keep-neigh-limit');
 /**
  * The router's kernel creates a neighbour entry (state NONE, STALE with an SLLA option) for the
@@ -253,7 +264,11 @@ async function flood(lab: Lab, pair: RouterHost, cap: Capture, daemon: DaemonNam
   let status: (() => Promise<WatchFigures>) | undefined;
   log(`${daemon}: starting`);
   if (daemon === 'firsthop') {
-    const h = await startFirsthop(lab, 'router', conf, { name: 'fh-rogue', debug: 1 });
+    // startFirsthop spawns with the lab's environment (LAB_ENV): set NODE_OPTIONS there for this one spawn.
+    if (FH_NODE_OPTIONS !== '') LAB_ENV.NODE_OPTIONS = FH_NODE_OPTIONS;
+    const h = await startFirsthop(lab, 'router', conf, { name: 'fh-rogue', debug: 1 }).finally(() => {
+      if (FH_NODE_OPTIONS !== '') delete LAB_ENV.NODE_OPTIONS;
+    });
     pid = h.child.pid!;
     lines = new LineCounter(h.child.stderr);
     logText = () => h.log();
@@ -517,6 +532,7 @@ void runBench('rogue-flood', async (lab) => {
     hostAcceptRa: 0,
     slla: SLLA,
     neighGcThresh3: neighLimit,
+    firsthopNodeOptions: FH_NODE_OPTIONS,
     routerNeighboursAfter: ndisc,
     targets,
     results,
