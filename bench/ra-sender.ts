@@ -1,0 +1,138 @@
+/**
+ * Spoofed Router Advertisement flood sender for bench/rogue-flood (a separate process, so that
+ * its CPU and its pacing do not disturb the benchmark's own event loop, and its CPU is not
+ * the daemon's).
+ *
+ *   node dist/bench/ra-sender.js --netns NS --ifindex N [--count 200000] [--rate 18000] [--slla]
+ *
+ * Sends COUNT RAs to ff02::1, RA number i from its own spoofed link-local source
+ * fe80::1:X:Y (X:Y = i + 1, so every source is distinct), through a raw ICMPv6 socket with
+ * IPV6_FREEBIND (linuxBackend({ netns }).openIcmp6({ types: [], freebind: true }), as
+ * src/lab/rogue.ts's RaSender; the empty type filter means nothing is queued for reading).
+ * Each RA is what a rogue sends (src/lab/rogue.ts's rogueRa() plus an MTU option): router
+ * lifetime 1800 s, preference high, an on-link/autonomous prefix 2001:db8:bad::/64, an RDNSS
+ * and MTU 1500: 80 bytes of ICMPv6, 120 bytes of IPv6. With --slla it also carries a source
+ * link-layer address option with a MAC of its own per source (02:5a:00:X:Y, as
+ * flood_router6 does; the Ethernet source is still the host's real MAC): 88 / 128 bytes.
+ * The RA is encoded once and only the MAC bytes are patched per packet; the kernel computes
+ * the checksum.
+ *
+ * --rate R > 0 paces in batches as bench/rs-sender.ts does: every ~1 ms (Atomics.wait) it
+ * sends as many as are due by R × elapsed. --rate 0 sends back to back, as fast as the
+ * socket takes them. A send the kernel refuses (EAGAIN, ENOBUFS) is counted and not retried.
+ * Prints one JSON line.
+ */
+import { linuxBackend } from '../src/sys/linux';
+import { encodeMessage } from '../src/wire';
+import { rogueRa } from '../src/lab/rogue';
+
+function opt(name: string, dflt?: string): string {
+  const i = process.argv.indexOf(name);
+  const v = i >= 0 ? process.argv[i + 1] : dflt;
+  if (v === undefined) throw new Error(`missing ${name}`);
+  return v;
+}
+
+const netns = opt('--netns');
+const ifindex = Number(opt('--ifindex'));
+const count = Number(opt('--count', '200000'));
+const rate = Number(opt('--rate', '18000'));
+const destination = opt('--destination', 'ff02::1');
+const withSlla = process.argv.includes('--slla');
+
+const sock = linuxBackend({ netns }).openIcmp6({ types: [], freebind: true });
+const mac = new Uint8Array([0x02, 0x5a, 0, 0, 0, 0]);
+const base = rogueRa();
+const msg = encodeMessage({
+  ...base,
+  options: [...(withSlla ? [{ type: 'sourceLinkLayer' as const, address: mac }] : []), { type: 'mtu', mtu: 1500 }, ...base.options],
+});
+// The SLLA option is the first option: type, length, then the 6 MAC bytes at offset 16 + 2.
+const MAC_AT = 18;
+if (withSlla && (msg[16] !== 1 || msg[17] !== 1)) throw new Error('unexpected RA layout: the source link-layer option is not first');
+
+const sources: string[] = new Array<string>(count);
+for (let i = 0; i < count; i++) {
+  const n = i + 1;
+  sources[i] = `fe80::1:${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
+}
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+let sent = 0;
+let failed = 0;
+const errors = new Map<string, number>();
+const perSecond: number[] = [];
+let maxBatch = 0;
+let batches = 0;
+const sendOne = (i: number, elapsedNs: number): void => {
+  const n = i + 1;
+  if (withSlla) {
+    msg[MAC_AT + 2] = (n >>> 24) & 0xff;
+    msg[MAC_AT + 3] = (n >>> 16) & 0xff;
+    msg[MAC_AT + 4] = (n >>> 8) & 0xff;
+    msg[MAC_AT + 5] = n & 0xff;
+  }
+  try {
+    sock.send(msg, destination, ifindex, sources[i]);
+    sent++;
+    const sec = Math.floor(elapsedNs / 1e9);
+    perSecond[sec] = (perSecond[sec] ?? 0) + 1;
+  } catch (e) {
+    failed++;
+    const code = (e as { code?: string }).code ?? String(e);
+    errors.set(code, (errors.get(code) ?? 0) + 1);
+  }
+};
+
+const startWall = Date.now();
+const start = process.hrtime.bigint();
+let i = 0;
+if (rate <= 0) {
+  while (i < count) {
+    sendOne(i, Number(process.hrtime.bigint() - start));
+    i++;
+  }
+  batches = 1;
+  maxBatch = count;
+} else {
+  while (i < count) {
+    const elapsed = Number(process.hrtime.bigint() - start);
+    const due = Math.min(count, Math.floor((rate * elapsed) / 1e9));
+    let batch = 0;
+    while (i < due) {
+      sendOne(i, elapsed);
+      i++;
+      batch++;
+    }
+    if (batch > 0) {
+      batches++;
+      if (batch > maxBatch) maxBatch = batch;
+    }
+    if (i < count) Atomics.wait(sleeper, 0, 0, 1);
+  }
+}
+const actualS = Number(process.hrtime.bigint() - start) / 1e9;
+sock.close();
+const usage = process.resourceUsage();
+process.stdout.write(
+  `${JSON.stringify({
+    startWallMs: startWall,
+    endWallMs: Date.now(),
+    targetRate: rate,
+    count,
+    raBytes: msg.length,
+    durationS: actualS,
+    sent,
+    failed,
+    errors: Object.fromEntries(errors),
+    achievedRate: sent / actualS,
+    batches,
+    meanBatch: (sent + failed) / Math.max(1, batches),
+    maxBatch,
+    perSecond: Array.from(perSecond, (x) => x ?? 0),
+    firstSource: sources[0],
+    lastSource: sources[count - 1],
+    slla: withSlla,
+    cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
+  })}\n`,
+);
