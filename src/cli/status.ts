@@ -17,7 +17,7 @@ const ROLE_TEXT = { 'vrrp-peer': 'VRRP peer', allowed: 'allowed', unknown: 'unkn
 export function renderWatch(w: WatchStatus, now: number): string[] {
   const out: string[] = [];
   const rogues = w.routers.filter((r) => r.rogue).length;
-  const head = `  routers heard: ${w.routers.length}${w.routers.length >= w.capacity ? ` (table full at ${w.capacity}; ${w.evicted} dropped, least recently heard first)` : ''}${rogues > 0 ? `, ${rogues} ROGUE` : ''}; rogue RAs ${w.rogueRas}, detections ${w.rogueDetections}`;
+  const head = `  routers heard: ${w.routers.length}${w.routers.length >= w.capacity ? ` (table full at ${w.capacity}; ${w.evicted} dropped, least recently heard first)` : ''}${rogues > 0 ? `, ${rogues} ROGUE` : ''}; rogue RAs ${w.rogueRas}, detections ${w.rogueDetections}${w.uninspected > 0 ? `; ${w.uninspected} RAs from new sources only counted (over the inspection rate)` : ''}`;
   out.push(w.action === 'withdraw' ? `${head}; withdrawn ${w.countermeasuresSent} (held back ${w.countermeasuresLimited})` : head);
   if (w.allowed.length > 0) out.push(`  allowed: ${w.allowed.join(' ')}`);
   for (const r of w.routers.slice(0, 16)) {

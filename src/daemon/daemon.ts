@@ -17,7 +17,7 @@ import { validateReceived, DropCounters } from '../wire';
 import { ICMP6, type RouterAdvertisement } from '../wire/types';
 import { checkConsistency, compareVirtualRouterRas } from '../observe/consistency';
 import { EventHub } from '../observe/events';
-import { describeOffers, SUMMARY_INTERVAL_MS } from '../observe/watch';
+import { describeOffers, NEW_SOURCE_RATE, SUMMARY_INTERVAL_MS } from '../observe/watch';
 import { withdrawingRa } from '../observe/countermeasure';
 import { encodeMessage } from '../wire';
 import { ALL_NODES } from '../net/ipv6';
@@ -127,6 +127,8 @@ export interface DaemonCounters {
   raInconsistent: number;
   /** RAs from rogue routers, all interfaces. */
   rogueRas: number;
+  /** RAs from new sources only counted (over the inspection rate), all interfaces. */
+  raUninspected: number;
   rogueDetections: number;
   countermeasuresSent: number;
   reloads: number;
@@ -144,7 +146,7 @@ export class Daemon {
   readonly drops = new DropCounters();
   /** Options of received RAs ignored as malformed (the RAs themselves are kept), by decoder code. */
   readonly ignoredOptions = new DropCounters();
-  readonly counters: DaemonCounters = { packetsReceived: 0, rsReceived: 0, raReceived: 0, raInconsistent: 0, rogueRas: 0, rogueDetections: 0, countermeasuresSent: 0, reloads: 0, reloadFailures: 0 };
+  readonly counters: DaemonCounters = { packetsReceived: 0, rsReceived: 0, raReceived: 0, raInconsistent: 0, rogueRas: 0, raUninspected: 0, rogueDetections: 0, countermeasuresSent: 0, reloads: 0, reloadFailures: 0 };
   /** Changes for /api/events: RA contents, conditions, VRRP, routers heard, rogues, reloads. */
   readonly events: EventHub;
   private readonly clock: Clock;
@@ -548,6 +550,20 @@ export class Daemon {
 
   private onPacket(p: IcmpPacket): void {
     this.counters.packetsReceived++;
+    if (p.data[0] === ICMP6.RouterAdvertisement) {
+      // Before any decoding: an RA from a source the watch does not know, past its inspection
+      // rate, is only counted (a flood of spoofed sources costs no decode and no garbage).
+      const rt = this.runtimeByIfindex(p.ifindex);
+      if (rt !== undefined && p.source !== rt.sourceAddress && !this.isVrrpPeer(rt, p.source) && !rt.watch.admit(p.source, this.clock.now())) {
+        this.counters.raReceived++;
+        this.counters.raUninspected++;
+        if (rt.watch.floodedNow && !this.summaryDue.has(rt)) {
+          this.summaryDue.add(rt);
+          this.armSummary();
+        }
+        return;
+      }
+    }
     const v = validateReceived(p.data, { source: p.source, destination: p.destination, hopLimit: p.hopLimit, ifindex: p.ifindex });
     if (!v.ok) {
       this.drops.count(v.code);
@@ -591,7 +607,7 @@ export class Daemon {
     // From the other router of the virtual router our RAs follow: the whole RA must match (RFC 9568 8.2.3).
     const sameVirtualRouter = vr !== undefined && source === vr.virtualLinkLocal;
     // Any VRRP peer on this link is known without being listed.
-    const peer = sameVirtualRouter || this.vrrp?.isPeer(rt.name, source) === true;
+    const peer = sameVirtualRouter || this.isVrrpPeer(rt, source);
     const issues = ours === undefined ? [] : sameVirtualRouter ? compareVirtualRouterRas(ours, ra) : checkConsistency(ours, ra);
     if (issues.length > 0) this.counters.raInconsistent++;
     const now = this.clock.now();
@@ -627,6 +643,10 @@ export class Daemon {
       this.summaryDue.add(rt);
       this.armSummary();
     }
+  }
+
+  private isVrrpPeer(rt: InterfaceRuntime, source: string): boolean {
+    return this.vrrp !== undefined && this.vrrp.isPeer(rt.name, source);
   }
 
   /** Send the RA that withdraws what a rogue announced, from the rogue's address. */
@@ -691,7 +711,10 @@ export class Daemon {
       this.summaryDue.delete(rt);
       if (lines < SUMMARY_LINES) {
         lines++;
-        this.opts.log.warn(`${rt.name}: ${s.detections} more rogue routers (${s.sources} distinct sources) and ${s.rogueRas} rogue RAs in the last ${Math.round(s.intervalMs / 1000)} s were not logged one by one (see status and metrics)`);
+        const parts: string[] = [];
+        if (s.detections > 0) parts.push(`${s.detections} more rogue routers (${s.sourcesCapped ? 'at least ' : ''}${s.sources} distinct sources) and ${s.rogueRas} rogue RAs were not logged one by one`);
+        if (s.uninspected > 0) parts.push(`${s.uninspected} RAs from new sources were only counted, not inspected (over ${NEW_SOURCE_RATE} new routers a second: a flood of spoofed sources?)`);
+        this.opts.log.warn(`${rt.name}: in the last ${Math.round(s.intervalMs / 1000)} s, ${parts.join('; ')} (see status and metrics)`);
       } else {
         restInterfaces++;
         restDetections += s.detections;

@@ -159,7 +159,8 @@ export class FirsthopMetrics {
       for (const role of ROLES) set({ role }, n[role] ?? 0);
     });
     perIface('firsthop_rogue_routers', 'Routers in the table that are rogues now (unknown and offering something, RFC 8475 section 5).', [], 'gauge', (i, set) => set({}, i.watch.routers.filter((r) => r.rogue).length));
-    perIface('firsthop_ras_received_total', 'RAs heard from other routers.', [], 'counter', (i, set) => set({}, i.watch.received));
+    perIface('firsthop_ras_received_total', 'RAs heard from other routers and inspected.', [], 'counter', (i, set) => set({}, i.watch.received));
+    perIface('firsthop_ras_uninspected_total', 'RAs from new sources only counted, not inspected (over the inspection rate: a flood of spoofed sources).', [], 'counter', (i, set) => set({}, i.watch.uninspected));
     perIface('firsthop_rogue_ras_total', 'RAs heard from rogue routers.', [], 'counter', (i, set) => set({}, i.watch.rogueRas));
     perIface('firsthop_rogue_detections_total', 'Rogue routers detected (a new unknown router offering something, or a known one starting to).', [], 'counter', (i, set) => set({}, i.watch.rogueDetections));
     perIface('firsthop_rogue_countermeasures_total', 'Withdrawing RAs sent in a rogue\'s name (RogueRAWithdraw), and those the rate limit held back.', ['result'], 'counter', (i, set) => {

@@ -72,6 +72,8 @@ export interface WatchStatus {
   /** Withdrawing RAs sent (countermeasure), and those the rate limit held back. */
   readonly countermeasuresSent: number;
   readonly countermeasuresLimited: number;
+  /** RAs from new sources not inspected (over the inspection rate: a flood of spoofed sources), only counted. */
+  readonly uninspected: number;
   /** Inconsistent RAs by kind of field ('router_lifetime', 'prefix_valid_lifetime', ...). */
   readonly inconsistencies: Readonly<Record<string, number>>;
   /** The allow-list as configured (addresses and MACs). */

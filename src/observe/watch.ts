@@ -22,6 +22,8 @@ export const DETAILED_PER_INTERVAL = 5;
 export const SUMMARY_INTERVAL_MS = 60_000;
 /** The same inconsistency (router, field, value) is logged again only after this long. */
 export const REPEAT_WARNING_MS = 3_600_000;
+/** Distinct sources counted per summary interval (the count says "at least" past it). */
+const MAX_COUNTED_SOURCES = 10_000;
 /** Kinds of inconsistency counted per interface. */
 const MAX_KINDS = 64;
 /** Fields remembered per router for the repeat rule. */
@@ -31,6 +33,13 @@ export const COUNTER_MIN_GAP_MS = 100;
 /** ...and per interface a bucket of this many, refilled at this many per second. */
 export const COUNTER_BURST = 20;
 export const COUNTER_RATE = 20;
+/**
+ * RAs from sources not in the table (and not allow-listed by address) inspected per second per
+ * interface, after a burst: past that, a flood of spoofed sources is only counted, before any
+ * decoding, so it costs almost no CPU and no memory.
+ */
+export const NEW_SOURCE_RATE = 50;
+export const NEW_SOURCE_BURST = 100;
 
 export interface WatchConfig {
   /** AllowedRouters: canonical IPv6 addresses and lower-case MACs (aa:bb:cc:dd:ee:ff). */
@@ -159,6 +168,10 @@ export class LinkWatch {
   private readonly inconsistent: Record<string, number> = {};
   private tokens = COUNTER_BURST;
   private tokensAt = -Infinity;
+  private newTokens = NEW_SOURCE_BURST;
+  private newTokensAt = -Infinity;
+  private uninspected = 0;
+  private intervalUninspected = 0;
   // The current summary interval.
   private intervalStart = -Infinity;
   private detailed = 0;
@@ -192,6 +205,26 @@ export class LinkWatch {
 
   private isAllowed(source: string, mac: string | undefined): boolean {
     return this.allowed.has(source) || (mac !== undefined && this.allowed.has(mac));
+  }
+
+  /**
+   * Whether to inspect an RA from `source` (called before the RA is even decoded): always for a
+   * router in the table or allow-listed by address, else within NEW_SOURCE_RATE a second. The
+   * rest are counted as not inspected: under a flood of spoofed sources, decoding and
+   * classifying each would cost CPU and garbage for nothing the table could keep.
+   */
+  admit(source: string, now: number): boolean {
+    if (this.table.has(source) || this.allowed.has(source)) return true;
+    this.newTokens = Math.min(NEW_SOURCE_BURST, this.newTokens + ((now - this.newTokensAt) / 1000) * NEW_SOURCE_RATE);
+    this.newTokensAt = now;
+    if (this.newTokens >= 1) {
+      this.newTokens--;
+      return true;
+    }
+    this.uninspected++;
+    this.roll(now);
+    this.intervalUninspected++;
+    return false;
   }
 
   /**
@@ -253,7 +286,7 @@ export class LinkWatch {
           logDetail = true;
         } else {
           this.suppressedDetections++;
-          if (this.suppressedSources.size < 10_000) this.suppressedSources.add(source);
+          if (this.suppressedSources.size < MAX_COUNTED_SOURCES) this.suppressedSources.add(source);
         }
       } else if (changed && this.detailed < DETAILED_PER_INTERVAL) {
         // A known rogue advertising something new: worth a line while the budget lasts.
@@ -308,28 +341,46 @@ export class LinkWatch {
   /** Start a new summary interval when the current one is over (the daemon reads summary() first). */
   private roll(now: number): void {
     if (now - this.intervalStart < SUMMARY_INTERVAL_MS) return;
+    // Counts not yet told wait for summary() (its timer is due now), which starts the next interval.
+    if (this.suppressedDetections > 0 || this.intervalUninspected > 0) return;
+    this.restart(now);
+  }
+
+  private restart(now: number): void {
     this.intervalStart = now;
     this.detailed = 0;
     this.suppressedDetections = 0;
     this.suppressedSources.clear();
     this.intervalRogueRas = 0;
+    this.intervalUninspected = 0;
   }
 
   /**
    * The summary of an interval that is over and had detections not logged one by one: one
    * line's worth of counts, then a fresh interval. Undefined when there is nothing to say.
    */
-  summary(now: number): { readonly detections: number; readonly sources: number; readonly rogueRas: number; readonly intervalMs: number } | undefined {
-    if (now - this.intervalStart < SUMMARY_INTERVAL_MS || this.suppressedDetections === 0) return undefined;
-    const out = { detections: this.suppressedDetections, sources: this.suppressedSources.size, rogueRas: this.intervalRogueRas, intervalMs: now - this.intervalStart };
-    this.intervalStart = -Infinity;
-    this.roll(now);
+  summary(now: number): { readonly detections: number; readonly sources: number; readonly sourcesCapped: boolean; readonly rogueRas: number; readonly uninspected: number; readonly intervalMs: number } | undefined {
+    if (now - this.intervalStart < SUMMARY_INTERVAL_MS || (this.suppressedDetections === 0 && this.intervalUninspected === 0)) return undefined;
+    const out = {
+      detections: this.suppressedDetections,
+      sources: this.suppressedSources.size,
+      sourcesCapped: this.suppressedSources.size >= MAX_COUNTED_SOURCES,
+      rogueRas: this.intervalRogueRas,
+      uninspected: this.intervalUninspected,
+      intervalMs: now - this.intervalStart,
+    };
+    this.restart(now);
     return out;
   }
 
   /** When the current interval ends, if a summary will be due then. */
   get summaryDueAt(): number | undefined {
-    return this.suppressedDetections > 0 ? this.intervalStart + SUMMARY_INTERVAL_MS : undefined;
+    return this.suppressedDetections > 0 || this.intervalUninspected > 0 ? this.intervalStart + SUMMARY_INTERVAL_MS : undefined;
+  }
+
+  /** Whether RAs were left uninspected in this interval (the daemon arms the summary then). */
+  get floodedNow(): boolean {
+    return this.intervalUninspected > 0;
   }
 
   router(source: string): SeenRouter | undefined {
@@ -364,6 +415,7 @@ export class LinkWatch {
       rogueDetections: this.rogueDetections,
       countermeasuresSent: this.countersSent,
       countermeasuresLimited: this.countersLimited,
+      uninspected: this.uninspected,
       inconsistencies: { ...this.inconsistent },
       allowed: [...this.cfg.allowed],
       action: this.cfg.action,

@@ -1,7 +1,7 @@
 /** The per-interface watch on other routers (src/observe/watch.ts) and the countermeasure RA, on a manual clock. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LinkWatch, DETAILED_PER_INTERVAL, SUMMARY_INTERVAL_MS, REPEAT_WARNING_MS, COUNTER_BURST, offersOf, describeOffers } from '../../src/observe/watch';
+import { LinkWatch, NEW_SOURCE_BURST, NEW_SOURCE_RATE, DETAILED_PER_INTERVAL, SUMMARY_INTERVAL_MS, REPEAT_WARNING_MS, COUNTER_BURST, offersOf, describeOffers } from '../../src/observe/watch';
 import { withdrawingRa } from '../../src/observe/countermeasure';
 import { fieldKind } from '../../src/observe/consistency';
 import { EventHub } from '../../src/observe/events';
@@ -182,4 +182,23 @@ test('fieldKind is a fixed vocabulary whatever names the wire puts in a field', 
   assert.equal(fieldKind('DNSSL foo bar'), 'dnssl');
   assert.equal(fieldKind('route 2001:db8::/48'), 'route');
   assert.equal(fieldKind('prefix 2001:db8::/64 preferred lifetime'), 'prefix_preferred_lifetime');
+});
+
+test('admit: sources in the table or allow-listed by address always; new ones within 50 a second after a burst of 100', () => {
+  const w = new LinkWatch({ allowed: ['fe80::2'], action: 'report' });
+  let admitted = 0;
+  for (let i = 0; i < 1000; i++) if (w.admit(`fe80::1:${i.toString(16)}`, T0)) admitted++;
+  assert.equal(admitted, NEW_SOURCE_BURST);
+  assert.equal(w.admit('fe80::2', T0), true, 'allow-listed');
+  w.heard('fe80::77', ra(), T0, false, []);
+  assert.equal(w.admit('fe80::77', T0), true, 'in the table');
+  assert.equal(w.admit('fe80::1:ffff', T0 + 1000), true, 'refilled');
+  let later = 0;
+  for (let i = 0; i < 1000; i++) if (w.admit(`fe80::3:${i.toString(16)}`, T0 + 1000)) later++;
+  assert.equal(later, NEW_SOURCE_RATE - 1);
+  assert.equal(w.status().uninspected, 900 + 1000 - (NEW_SOURCE_RATE - 1));
+  assert.equal(w.summaryDueAt, T0 + SUMMARY_INTERVAL_MS);
+  const s = w.summary(T0 + SUMMARY_INTERVAL_MS);
+  assert.equal(s?.uninspected, 900 + 1000 - (NEW_SOURCE_RATE - 1));
+  assert.equal(s?.detections, 0);
 });

@@ -195,7 +195,7 @@
     var w = i.watch;
     var box = el('div', { class: 'routers' });
     box.appendChild(el('h3', null, 'Routers seen on the link'));
-    box.appendChild(el('p', { class: 'muted' }, w.received + ' RAs heard, ' + w.rogueRas + ' from rogues, ' + w.rogueDetections + ' rogue detections' + (w.countermeasuresSent ? ', ' + w.countermeasuresSent + ' withdrawn in their name' : '') + (w.evicted ? ', ' + w.evicted + ' evicted from the table' : '') + '; allowed: ' + (w.allowed.length ? w.allowed.join(' ') : 'none listed')));
+    box.appendChild(el('p', { class: 'muted' }, w.received + ' RAs heard, ' + w.rogueRas + ' from rogues, ' + (w.uninspected ? w.uninspected + ' from new sources only counted (flood), ' : '') + w.rogueDetections + ' rogue detections' + (w.countermeasuresSent ? ', ' + w.countermeasuresSent + ' withdrawn in their name' : '') + (w.evicted ? ', ' + w.evicted + ' evicted from the table' : '') + '; allowed: ' + (w.allowed.length ? w.allowed.join(' ') : 'none listed')));
     if (!w.routers.length) {
       box.appendChild(el('p', null, 'No other router heard.'));
       return box;
