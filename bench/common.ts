@@ -443,3 +443,25 @@ export function cpuTimes(): { busy: number; total: number } {
 export function loadavg(): string {
   return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 }
+
+/** The one-interface radvd.conf of the flood benchmarks (rs-flood, rogue-flood): a prefix and an RDNSS. */
+export function floodConfig(ifname: string, minInterval: number, maxInterval: number): string {
+  return `interface ${ifname} {
+    AdvSendAdvert on;
+    MinRtrAdvInterval ${minInterval};
+    MaxRtrAdvInterval ${maxInterval};
+    prefix 2001:db8:1::/64 {
+    };
+    RDNSS 2001:db8::53 {
+    };
+};
+`;
+}
+
+/** The value after `--name` on the command line, or `dflt`; throws when neither is there. */
+export function option(name: string, dflt?: string): string {
+  const i = process.argv.indexOf(name);
+  const v = i >= 0 ? process.argv[i + 1] : dflt;
+  if (v === undefined) throw new Error(`missing ${name}`);
+  return v;
+}

@@ -24,14 +24,10 @@
  */
 import { linuxBackend } from '../src/sys/linux';
 import { encodeMessage } from '../src/wire';
+import { option } from './common';
 import { rogueRa } from '../src/lab/rogue';
 
-function opt(name: string, dflt?: string): string {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? process.argv[i + 1] : dflt;
-  if (v === undefined) throw new Error(`missing ${name}`);
-  return v;
-}
+const opt = option;
 
 const netns = opt('--netns');
 const ifindex = Number(opt('--ifindex'));

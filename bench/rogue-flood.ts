@@ -50,7 +50,7 @@ import { join } from 'node:path';
 import { capture, LAB_ENV, linkInfo, realtimeMicros, routerHostPair, waitLinkLocal, RA_FILTER, type Capture, type Lab, type RouterHost } from '../src/lab/netns';
 import { FIRSTHOP_MAIN, startFirsthop } from '../src/lab/firsthop';
 import { confKey } from '../src/lab/inspect';
-import { cpuSample, fmt, log, logPatterns, machineInfo, memSample, ndiscCache, raw6Sockets, runBench, sleep, snmp6, socketInodes, table, writeResult, type CpuSample, type MemSample } from './common';
+import { cpuSample, fmt, log, logPatterns, machineInfo, memSample, ndiscCache, raw6Sockets, runBench, sleep, snmp6, socketInodes, table, writeResult, type CpuSample, type MemSample, floodConfig } from './common';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);
@@ -99,16 +99,7 @@ const TARGET_LINES = 100;
 const TARGET_US_PER_RA = 20;
 
 function config(ifname: string): string {
-  return `interface ${ifname} {
-    AdvSendAdvert on;
-    MinRtrAdvInterval ${MIN_INTERVAL};
-    MaxRtrAdvInterval ${MAX_INTERVAL};
-    prefix 2001:db8:1::/64 {
-    };
-    RDNSS 2001:db8::53 {
-    };
-};
-`;
+  return floodConfig(ifname, MIN_INTERVAL, MAX_INTERVAL);
 }
 
 type DaemonName = 'firsthop' | 'radvd';

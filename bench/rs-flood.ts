@@ -32,7 +32,7 @@ import { join } from 'node:path';
 import { capture, linkInfo, realtimeMicros, routerHostPair, startRadvd, waitLinkLocal, RA_FILTER, type Capture, type Lab, type RouterHost } from '../src/lab/netns';
 import { startFirsthop } from '../src/lab/firsthop';
 import { confKey } from '../src/lab/inspect';
-import { cpuSample, fanConfig, logPatterns, fmt, vethFan, log, machineInfo, memSample, raw6Sockets, runBench, sleep, snmp6, socketInodes, table, writeResult, type MemSample } from './common';
+import { cpuSample, fanConfig, logPatterns, fmt, vethFan, log, machineInfo, memSample, raw6Sockets, runBench, sleep, snmp6, socketInodes, table, writeResult, type MemSample, floodConfig } from './common';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);
@@ -50,16 +50,7 @@ const MAX_INTERVAL = 4;
 
 function config(ifname: string): string {
   if (INTERFACES > 1) return fanConfig(INTERFACES, MIN_INTERVAL, MAX_INTERVAL);
-  return `interface ${ifname} {
-    AdvSendAdvert on;
-    MinRtrAdvInterval ${MIN_INTERVAL};
-    MaxRtrAdvInterval ${MAX_INTERVAL};
-    prefix 2001:db8:1::/64 {
-    };
-    RDNSS 2001:db8::53 {
-    };
-};
-`;
+  return floodConfig(ifname, MIN_INTERVAL, MAX_INTERVAL);
 }
 
 type DaemonName = 'firsthop' | 'radvd';

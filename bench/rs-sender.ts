@@ -13,13 +13,9 @@
  */
 import { linuxBackend } from '../src/sys/linux';
 import { encodeMessage } from '../src/wire';
+import { option } from './common';
 
-function opt(name: string, dflt?: string): string {
-  const i = process.argv.indexOf(name);
-  const v = i >= 0 ? process.argv[i + 1] : dflt;
-  if (v === undefined) throw new Error(`missing ${name}`);
-  return v;
-}
+const opt = option;
 
 const netns = opt('--netns');
 const ifindex = Number(opt('--ifindex'));

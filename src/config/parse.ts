@@ -662,9 +662,14 @@ class Parser {
 
   /** A kind statement: its first word and every token up to the `;`. */
   private parseConditionStatement(): RawConditionStatement {
+    return this.parseWordStatement('a condition statement (link, route, address, probe, manual, vrrp, all, any, not or damping)');
+  }
+
+  /** A statement of words: its first word (`expected` names what it may be) and every token up to the `;`. */
+  private parseWordStatement(expected: string): RawConditionStatement {
     const head = this.peek();
     if (head.kind !== 'string' && head.kind !== 'keyword') {
-      this.fail(head, this.unexpectedMessage(head, 'a condition statement (link, route, address, probe, manual, vrrp, all, any, not or damping)'), head.kind === 'bad' ? 'E_BAD_TOKEN' : 'E_SYNTAX');
+      this.fail(head, this.unexpectedMessage(head, expected), head.kind === 'bad' ? 'E_BAD_TOKEN' : 'E_SYNTAX');
     }
     this.next();
     const args: Token[] = [];
@@ -853,24 +858,7 @@ class Parser {
         return { keywordTok, statements };
       }
       this.statement(() => {
-        const head = this.peek();
-        if (head.kind !== 'string' && head.kind !== 'keyword') this.fail(head, this.unexpectedMessage(head, 'an http statement (address or port)'), head.kind === 'bad' ? 'E_BAD_TOKEN' : 'E_SYNTAX');
-        this.next();
-        const args: Token[] = [];
-        for (;;) {
-          const a = this.peek();
-          if (a.kind === ';') {
-            this.next();
-            break;
-          }
-          if (a.kind === '}' || a.kind === 'eof') {
-            this.error(a, `missing ';' after ${[head, ...args].map((x) => x.text).join(' ')} (found ${describeToken(a)})`, 'E_SYNTAX');
-            break;
-          }
-          if (a.kind === '{') this.fail(a, `syntax error: unexpected '{' in ${head.text} statement; expected ';'`, 'E_SYNTAX');
-          args.push(this.next());
-        }
-        statements.push({ head, args });
+        statements.push(this.parseWordStatement('an http statement (address or port)'));
       });
     }
     this.expectSemicolonAfterBlock('http');

@@ -3,6 +3,7 @@
  * status JSON, the event stream (framing, replay, limits, slow clients), read-only methods,
  * security headers, and the endpoint's start/restart/failure handling.
  */
+import { rogueRa } from '../../src/lab/rogue';
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
@@ -38,23 +39,13 @@ interface mon0 {
 };
 `;
 
-const ROGUE: RouterAdvertisement = {
-  type: 'ra',
-  curHopLimit: 64,
-  managed: false,
-  other: false,
-  homeAgent: false,
-  preference: 'high',
-  proxy: false,
-  routerLifetime: 1800,
-  reachableTime: 0,
-  retransTimer: 0,
+const ROGUE: RouterAdvertisement = rogueRa({
   options: [
     { type: 'sourceLinkLayer', address: Uint8Array.from([2, 0, 0, 0, 0xba, 0xd0]) },
     { type: 'prefixInformation', prefix: '2001:db8:bad::', prefixLength: 64, onLink: true, autonomous: true, routerAddress: false, dhcpv6Pd: false, validLifetime: 86400, preferredLifetime: 14400 },
     { type: 'dnssl', lifetime: 1800, domains: ['<script>alert(1)</script>.example'] },
   ],
-};
+});
 
 async function setup(t: TestContext, limits?: Partial<HttpLimits>) {
   const dir = mkdtempSync(join(tmpdir(), 'fh-http-'));
