@@ -4,6 +4,7 @@
  */
 import type { MalformedOption, NdOption, RouterAdvertisement } from '../wire/types';
 import { INFINITY } from '../wire/types';
+import { printable } from '../observe/watch';
 import { formatMac } from '../net/ipv6';
 
 const onOff = (b: boolean): string => (b ? 'on' : 'off');
@@ -76,7 +77,8 @@ function formatOption(o: NdOption): string[] {
     case 'dnssl':
       return block(`DNSSL ${o.domains.join(' ')}`, [`AdvDNSSLLifetime ${life(o.lifetime)};`], 'DNSSL');
     case 'captivePortal':
-      return [`\tAdvCaptivePortalAPI "${o.uri}";`];
+      // From the wire: control characters as \xNN, and a quote cannot end the string early.
+      return [`\tAdvCaptivePortalAPI "${printable(o.uri, 1000).replace(/"/g, '\\x22')}";`];
     case 'pref64':
       return block(`nat64prefix ${o.prefix}/${o.prefixLength}`, [`AdvValidLifetime ${o.lifetime};`], 'nat64prefix');
     case 'lowpanContext':

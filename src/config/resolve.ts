@@ -365,6 +365,10 @@ class Resolver {
           break;
       }
     }
+    const withdrawOpt = s.opt('RogueRAWithdraw');
+    if (withdrawOpt !== undefined && withdrawOpt.value === true && allowedRouters.length === 0) {
+      this.warn(withdrawOpt.valueTok, 'W_WITHDRAW_WITHOUT_ALLOWED', 'RogueRAWithdraw is on and AllowedRouters is empty: every other router sending RAs on this link (VRRP peers aside) will have its default route, routes and DNS withdrawn; list the routers expected here');
+    }
     for (const [i, route] of routes.entries()) {
       if (route.prefix === '::' && route.prefixLength === 0 && (route.advRouteLifetime === 0) !== (advDefaultLifetime === 0)) {
         const at = blocks.filter((b) => b.block.spec.keyword === 'route')[i]?.block.keywordTok as Token;

@@ -28,7 +28,7 @@ import type { ConditionStatus } from '../conditions/types';
 import { IcmpProbeFactory } from '../conditions/probe';
 import type { SentRecord } from '../iface/runtime';
 import type { AdvertiserStats, SendKind } from '../iface/advertiser';
-import type { WatchStatus } from '../observe/types';
+import type { FirsthopEvent, WatchStatus } from '../observe/types';
 import type { Withdrawal } from '../ra/withdrawals';
 import { loadState, saveState, STATE_VERSION, type StateFile } from './state';
 import type { TimerHandle } from '../iface/clock';
@@ -115,6 +115,10 @@ export const VERSION = '0.1.0';
 const WARN_LINES_PER_MINUTE = 20;
 /** Rogue-router lines per minute across all interfaces (each interface also has its own budget). */
 const ROGUE_LINES_PER_MINUTE = 30;
+/** fe80::/10 as the socket layer writes it (lower case): what validation accepts as link-local. */
+const LINK_LOCAL = /^fe[89ab][0-9a-f]:/;
+/** Other events a minute (RA contents, conditions, VRRP, reloads): forged VRRP advertisements can flap at packet rate. */
+const OTHER_EVENTS_PER_MINUTE = 600;
 /** Router and rogue events a minute on /api/events, across all interfaces. */
 const ROUTER_EVENTS_PER_MINUTE = 300;
 /** Summary lines per summary interval; past that, one line for the other interfaces. */
@@ -169,6 +173,8 @@ export class Daemon {
     this.startedAt = this.clock.now();
     this.events = new EventHub(() => this.clock.now());
     this.inconsistencyLines = new LineBudget(WARN_LINES_PER_MINUTE, (n) => this.opts.log.warn(`${n} more inconsistent RA fields in the last minute were not logged (see status and metrics)`), this.clock);
+    this.otherEvents = new LineBudget(OTHER_EVENTS_PER_MINUTE, (n) => this.events.emit({ type: 'suppressed', what: 'other', count: n }), this.clock);
+    this.malformedLines = new LineBudget(WARN_LINES_PER_MINUTE, (n) => this.opts.log.debug(`${n} more malformed options of received RAs were not logged (see status)`), this.clock);
     this.routerEvents = new LineBudget(ROUTER_EVENTS_PER_MINUTE, (n) => this.events.emit({ type: 'suppressed', what: 'router', count: n }), this.clock);
     this.rogueLines = new LineBudget(ROGUE_LINES_PER_MINUTE, (n) => this.opts.log.warn(`${n} more rogue-router lines in the last minute were not logged (see status and metrics)`), this.clock);
   }
@@ -190,8 +196,15 @@ export class Daemon {
       throw new ConfigError(missing.map((i) => `${i.pos.file}:${i.pos.line}:${i.pos.column}: error: interface ${i.name} does not exist and IgnoreIfMissing is off`));
     }
     this.loadState();
-    // freebind: the rogue-RA countermeasure (RogueRAWithdraw) sends in the rogue's name.
-    this.socket = this.opts.backend.openIcmp6({ types: [ICMP6.RouterSolicitation, ICMP6.RouterAdvertisement], freebind: true });
+    // freebind: the rogue-RA countermeasure (RogueRAWithdraw) sends in the rogue's name. A
+    // kernel without IPV6_FREEBIND (before 4.15) still runs everything else.
+    const types = [ICMP6.RouterSolicitation, ICMP6.RouterAdvertisement];
+    try {
+      this.socket = this.opts.backend.openIcmp6({ types, freebind: true });
+    } catch (e) {
+      this.opts.log.warn(`IPV6_FREEBIND refused (${(e as Error).message}): RogueRAWithdraw cannot send in a rogue's name`);
+      this.socket = this.opts.backend.openIcmp6({ types });
+    }
     this.socket.onPacket((p) => this.onPacket(p));
     const offNet = this.net.on((e) => this.onNetEvent(e));
     // Base6to4Interface: the 6to4 prefix follows the named interface's IPv4 address ('resync' also reaches on()).
@@ -257,7 +270,7 @@ export class Daemon {
       sysctl: this.opts.sysctl ?? writeSysctl,
       readSysctl: this.opts.sysctl !== undefined ? () => undefined : readSysctl,
       changed: (router, t) => {
-        this.events.emit({ type: 'vrrp', router: router.name, state: t.to, priority: router.machine.priority, why: t.reason });
+        this.emitOther({ type: 'vrrp', router: router.name, state: t.to, priority: router.machine.priority, why: t.reason });
         // The vrrp NAME condition, then the RAs of the interface tied to the virtual router.
         this.engine?.vrrpChanged(router.name);
         for (const rt of this.runtimes.values()) if (rt.config.vrrp === router.name) rt.refresh();
@@ -288,15 +301,20 @@ export class Daemon {
       overrides: (cfg: InterfaceConfig) => this.engine?.overridesFor(cfg) ?? new Map(),
       stateChanged: () => this.scheduleSave(),
       vrrpVia: (instance: string) => this.vrrpVia(instance),
-      raChanged: (rt: InterfaceRuntime, why: string) => this.events.emit({ type: 'ra', interface: rt.name, why }),
+      raChanged: (rt: InterfaceRuntime, why: string) => this.emitOther({ type: 'ra', interface: rt.name, why }),
     };
+  }
+
+  /** Events not about routers heard, under their own budget. */
+  private emitOther(e: FirsthopEvent): void {
+    if (this.otherEvents.take(this.clock.now())) this.events.emit(e);
   }
 
   private emitConditions(names: readonly string[]): void {
     if (this.engine === undefined) return;
     const want = new Set(names);
     for (const c of this.engine.status()) {
-      if (want.has(c.name)) this.events.emit({ type: 'condition', condition: c.name, effective: c.effective, raw: c.raw, penalty: Math.round(c.penalty) });
+      if (want.has(c.name)) this.emitOther({ type: 'condition', condition: c.name, effective: c.effective, raw: c.raw, penalty: Math.round(c.penalty) });
     }
   }
 
@@ -385,7 +403,7 @@ export class Daemon {
       const lines = e instanceof ConfigError ? e.lines : [(e as Error).message];
       for (const l of lines) this.opts.log.error(l);
       this.opts.log.error('reload rejected; the running configuration stays in force');
-      this.events.emit({ type: 'reload', ok: false });
+      this.emitOther({ type: 'reload', ok: false });
       return false;
     }
     if (!this.running) return false; // stopped while the file was read
@@ -396,7 +414,7 @@ export class Daemon {
       this.counters.reloadFailures++;
       this.opts.log.error(`${this.opts.configPath}: error: ${(e as Error).message}`);
       this.opts.log.error('reload rejected; the running configuration stays in force');
-      this.events.emit({ type: 'reload', ok: false });
+      this.emitOther({ type: 'reload', ok: false });
       return false;
     }
     let vrrpFailed = false;
@@ -421,11 +439,11 @@ export class Daemon {
     if (vrrpFailed) {
       this.counters.reloadFailures++;
       this.opts.log.error(`reloaded ${this.opts.configPath} in part: the virtual routers above could not be set up (the RAs and conditions are in force)`);
-      this.events.emit({ type: 'reload', ok: false });
+      this.emitOther({ type: 'reload', ok: false });
       return false;
     }
     this.opts.log.info(`reloaded ${this.opts.configPath}`);
-    this.events.emit({ type: 'reload', ok: true });
+    this.emitOther({ type: 'reload', ok: true });
     return true;
   }
 
@@ -554,7 +572,11 @@ export class Daemon {
       // Before any decoding: an RA from a source the watch does not know, past its inspection
       // rate, is only counted (a flood of spoofed sources costs no decode and no garbage).
       const rt = this.runtimeByIfindex(p.ifindex);
-      if (rt !== undefined && p.source !== rt.sourceAddress && !this.isVrrpPeer(rt, p.source) && !rt.watch.admit(p.source, this.clock.now())) {
+      // Only what validation would pass (hop limit 255 and a link-local source, RFC 4861 6.1.2)
+      // is rationed: anything else goes on to be dropped and counted as a drop, and cannot use
+      // up the inspections an on-link rogue would get.
+      const plausible = p.hopLimit === 255 && LINK_LOCAL.test(p.source);
+      if (rt !== undefined && plausible && p.source !== rt.sourceAddress && !this.isVrrpPeer(rt, p.source) && !rt.watch.admit(p.source, this.clock.now())) {
         this.counters.raReceived++;
         this.counters.raUninspected++;
         if (rt.watch.floodedNow && !this.summaryDue.has(rt)) {
@@ -576,12 +598,12 @@ export class Daemon {
       rt?.advertiser.solicit(p.source);
     } else if (v.message.type === 'ra') {
       this.counters.raReceived++;
+      if (rt === undefined || p.source === rt.sourceAddress) return;
       // Options ignored as malformed; the rest of the RA is checked like any other (hosts act on it).
       for (const m of v.message.malformed ?? []) {
         this.ignoredOptions.count(m.error);
-        this.opts.log.debug(`RA from ${p.source} on ifindex ${p.ifindex}: option ${m.index + 1} ignored: ${m.reason}`);
+        if (this.malformedLines.take(this.clock.now())) this.opts.log.debug(`RA from ${p.source} on ${rt.name}: option ${m.index + 1} ignored: ${m.reason}`);
       }
-      if (rt === undefined || p.source === rt.sourceAddress) return;
       this.checkRa(rt, p.source, v.message);
     }
   }
@@ -592,6 +614,10 @@ export class Daemon {
   private readonly rogueLines: LineBudget;
   /** Router and rogue events a minute, whatever the interfaces; the rest are told as one count. */
   private readonly routerEvents: LineBudget;
+  /** RA, condition, VRRP and reload events a minute; the rest are told as one count. */
+  private readonly otherEvents: LineBudget;
+  /** Debug lines about malformed options of received RAs. */
+  private readonly malformedLines: LineBudget;
   /** Interfaces with rogue detections waiting for their summary line. */
   private readonly summaryDue = new Set<InterfaceRuntime>();
   private summaryTimer: TimerHandle | undefined;
@@ -623,7 +649,7 @@ export class Daemon {
     }
     // Events about routers heard come from the wire: a budget keeps a flood of spoofed sources
     // from becoming a flood of events to every open page.
-    if (v.evicted !== undefined && this.routerEvents.take(now)) this.events.emit({ type: 'router', interface: rt.name, source: v.evicted, role: 'unknown', rogue: false, change: 'evicted' });
+    if (v.evicted !== undefined && this.routerEvents.take(now)) this.events.emit({ type: 'router', interface: rt.name, source: v.evicted.source, role: v.evicted.role, rogue: v.evicted.rogue, change: 'evicted' });
     if ((v.isNew || v.changed) && this.routerEvents.take(now)) this.events.emit({ type: 'router', interface: rt.name, source, role: v.router.role, rogue: v.router.rogue, change: v.isNew ? 'new' : 'changed' });
     if (!v.router.rogue) return;
     this.counters.rogueRas++;
@@ -636,7 +662,7 @@ export class Daemon {
     if (v.logDetail) {
       if (this.rogueLines.take(now)) {
         const what = v.detected ? 'rogue router' : 'rogue router now';
-        const action = countered ? '; withdrawn in its name (RogueRAWithdraw)' : rt.watch.action === 'withdraw' ? '; withdrawal held back by the rate limit' : '';
+        const action = countered ? '; withdrawn in its name (RogueRAWithdraw)' : rt.watch.action === 'withdraw' ? (v.counter ? '; the withdrawal could not be sent (see status send errors)' : '; withdrawal held back by the rate limit') : '';
         this.opts.log.warn(`${rt.name}: ${what} ${source} (MAC ${v.router.mac ?? 'unknown: no source link-layer option'}) advertises ${describeOffers(v.router.offers)}; not in AllowedRouters (RFC 8475 section 5)${action}`);
       }
     } else if (v.detected) {
@@ -698,6 +724,7 @@ export class Daemon {
     let lines = 0;
     let restInterfaces = 0;
     let restDetections = 0;
+    let restUninspected = 0;
     for (const rt of [...this.summaryDue]) {
       if (!this.runtimes.has(rt.name) || this.runtimes.get(rt.name) !== rt) {
         this.summaryDue.delete(rt);
@@ -718,9 +745,10 @@ export class Daemon {
       } else {
         restInterfaces++;
         restDetections += s.detections;
+        restUninspected += s.uninspected;
       }
     }
-    if (restInterfaces > 0) this.opts.log.warn(`${restInterfaces} more interfaces had ${restDetections} rogue routers not logged one by one in the last ${SUMMARY_INTERVAL_MS / 1000} s`);
+    if (restInterfaces > 0) this.opts.log.warn(`${restInterfaces} more interfaces had ${restDetections} rogue routers not logged one by one and ${restUninspected} RAs from new sources only counted in the last ${SUMMARY_INTERVAL_MS / 1000} s`);
   }
 
   /**
@@ -738,6 +766,8 @@ export class Daemon {
     this.inconsistencyLines.stop();
     this.rogueLines.stop();
     this.routerEvents.stop();
+    this.malformedLines.stop();
+    this.otherEvents.stop();
     if (this.running) this.saveNow();
     this.running = false;
     for (const rt of this.runtimes.values()) rt.stop(final && rt.config.removeAdvOnExit);

@@ -81,28 +81,37 @@ export class LineBudget {
 
   /** Whether a line may be written at `now` (ms). */
   take(now: number): boolean {
+    if (now < this.start) this.start = -Infinity; // the wall clock stepped backwards: a new minute
     if (now - this.start >= 60_000) {
       this.flush(now);
+      // A summary timer still pending belongs to the minute just told: the next suppression arms its own.
+      this.stop();
       this.start = now;
       this.lines = 0;
     }
     if (this.lines >= this.perMinute) {
-      if (this.suppressed++ === 0 && this.clock !== undefined && this.timer === undefined) {
-        const clock = this.clock;
-        this.timer = clock.setTimeout(() => {
-          this.timer = undefined;
-          this.flush(clock.now());
-        }, Math.max(0, this.start + 60_000 - now));
-      }
+      if (this.suppressed++ === 0 && this.timer === undefined) this.arm(now);
       return false;
     }
     this.lines++;
     return true;
   }
 
+  /** A timer for the end of the minute; it waits on if the clock has not got there yet. */
+  private arm(now: number): void {
+    const clock = this.clock;
+    if (clock === undefined) return;
+    this.timer = clock.setTimeout(() => {
+      this.timer = undefined;
+      const at = clock.now();
+      if (at - this.start < 60_000 && at >= this.start) this.arm(at);
+      else this.flush(at);
+    }, Math.max(1, this.start + 60_000 - now));
+  }
+
   /** Tell the count of a minute that is over. */
   private flush(now: number): void {
-    if (this.suppressed === 0 || now - this.start < 60_000) return;
+    if (this.suppressed === 0 || (now - this.start < 60_000 && now >= this.start)) return;
     this.summary(this.suppressed);
     this.suppressed = 0;
   }

@@ -89,8 +89,12 @@ export function parseListen(text: string, defaultAddress = DEFAULT_HTTP_ADDRESS)
   return { address, port: Number(portText) };
 }
 
+/** A loopback address written as an address (127.0.0.0/8, ::1, ::ffff:127.x.y.z), never a name that starts like one. */
 function isLoopback(address: string): boolean {
-  return address === '::1' || address.startsWith('127.') || address === '::ffff:127.0.0.1';
+  const v = isIP(address);
+  if (v === 4) return address.startsWith('127.');
+  if (v === 6) return address === '::1' || (address.toLowerCase().startsWith('::ffff:') && isIP(address.slice(7)) === 4 && address.slice(7).startsWith('127.'));
+  return false;
 }
 
 /**

@@ -6,6 +6,7 @@
  * flip their addresses between preferred and deprecated.
  */
 import type { RouterAdvertisement } from '../wire/types';
+import { printable } from './printable';
 
 export interface Inconsistency {
   readonly field: string;
@@ -87,7 +88,8 @@ function items(ra: RouterAdvertisement): Map<string, string> {
         m.set('MTU', String(o.mtu));
         break;
       default:
-        m.set(`option ${o.type}`, JSON.stringify(o, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)));
+        // JSON leaves C1 controls and U+2028/9 as they are: made printable for log lines.
+        m.set(`option ${o.type}`, printable(JSON.stringify(o, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)), 300));
     }
   }
   return m;

@@ -1,8 +1,8 @@
 /**
  * The stream of changes behind /api/events: a ring of the latest events (a reconnecting client
  * asks for those after its Last-Event-ID) and the listeners of the moment. Bounded whatever
- * the wire sends: the ring has a fixed size, and a flood of rogue RAs makes one event per
- * router that enters the table, which is itself bounded.
+ * the wire sends: the ring has a fixed size, and the daemon puts every kind of event under a
+ * per-minute budget (router and rogue events 300, the rest 600), told as one `suppressed` count.
  */
 import type { FirsthopEvent, StampedEvent } from './types';
 

@@ -1,8 +1,8 @@
 /**
  * What firsthop sees on its links: the other routers heard (RFC 4861 6.2.7 says a router
  * inspects them; RFC 8475 section 5 and scenario S8 ask that unexpected ones be reported), and
- * the stream of changes the HTTP side publishes. Types only: the table is in routers.ts, the
- * rogue decisions in watch.ts, the stream in events.ts.
+ * the stream of changes the HTTP side publishes. Types only: the table and the rogue decisions
+ * are in watch.ts, the stream in events.ts.
  */
 import type { RouterAdvertisement } from '../wire/types';
 
@@ -90,6 +90,6 @@ export type FirsthopEvent =
   | { readonly type: 'rogue'; readonly interface: string; readonly source: string; readonly mac?: string; readonly offers: Offers; readonly countered: boolean }
   | { readonly type: 'reload'; readonly ok: boolean }
   /** Events held back by a budget in the last minute (router and rogue events under a flood). */
-  | { readonly type: 'suppressed'; readonly what: 'router'; readonly count: number };
+  | { readonly type: 'suppressed'; readonly what: 'router' | 'other'; readonly count: number };
 
 export type StampedEvent = FirsthopEvent & { readonly seq: number; readonly at: number };

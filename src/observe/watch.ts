@@ -14,6 +14,9 @@
 import type { RouterAdvertisement } from '../wire/types';
 import { formatMac } from '../net/ipv6';
 import type { Inconsistency } from './consistency';
+import { printable } from './printable';
+
+export { printable } from './printable';
 import type { Offers, RogueAction, RouterRole, SeenRouter, WatchStatus } from './types';
 
 export const DEFAULT_CAPACITY = 64;
@@ -64,7 +67,7 @@ export interface Verdict {
   /** Inconsistencies to log now (new, changed, or last logged over an hour ago). */
   readonly warn: readonly Inconsistency[];
   /** The router dropped from the table to make room, if one was. */
-  readonly evicted?: string;
+  readonly evicted?: { readonly source: string; readonly role: RouterRole; readonly rogue: boolean };
 }
 
 interface Entry {
@@ -129,17 +132,6 @@ export function offersSomething(o: Offers): boolean {
   return o.defaultRoute || o.prefixes.length > 0 || o.routes.length > 0 || o.rdnss.length > 0 || o.dnssl.length > 0;
 }
 
-/**
- * A string from the wire made safe for a log line or a terminal: control characters (a
- * rogue's captive-portal URI can hold escape sequences or newlines) become \xNN, and it is cut
- * to `max` characters.
- */
-export function printable(s: string, max = 200): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return clean.length > max ? `${clean.slice(0, max)}...` : clean;
-}
-
 /** 'router lifetime 1800s, prefixes 2001:db8::/64, routes -, RDNSS 2001:db8::53' for a log line. */
 export function describeOffers(o: Offers, max = 4): string {
   const list = (xs: readonly string[]): string => (xs.length === 0 ? '-' : xs.length <= max ? xs.map((x) => printable(x, 80)).join(' ') : `${xs.slice(0, max).map((x) => printable(x, 80)).join(' ')} (+${xs.length - max} more)`);
@@ -197,8 +189,13 @@ export class LinkWatch {
     this.cfg = cfg;
     this.allowed = new Set(cfg.allowed);
     for (const e of this.table.values()) {
-      if (e.role !== 'vrrp-peer') e.role = this.isAllowed(e.source, e.mac) ? 'allowed' : 'unknown';
-      e.rogue = e.role === 'unknown' && offersSomething(e.offers);
+      if (e.role === 'vrrp-peer') continue;
+      const role = this.isAllowed(e.source, e.mac) ? 'allowed' : 'unknown';
+      if (role === e.role) continue;
+      // A router taken off the list is detected as a rogue on its next RA (a line, a count, an
+      // event, and only then the countermeasure); one put on it stops being one at once.
+      e.role = role;
+      e.rogue = false;
     }
     while (this.table.size > this.capacity) this.evictOldest();
   }
@@ -215,7 +212,8 @@ export class LinkWatch {
    */
   admit(source: string, now: number): boolean {
     if (this.table.has(source) || this.allowed.has(source)) return true;
-    this.newTokens = Math.min(NEW_SOURCE_BURST, this.newTokens + ((now - this.newTokensAt) / 1000) * NEW_SOURCE_RATE);
+    // Math.max: a wall clock stepped backwards must not drain the bucket for as long as the step.
+    this.newTokens = Math.min(NEW_SOURCE_BURST, this.newTokens + (Math.max(0, now - this.newTokensAt) / 1000) * NEW_SOURCE_RATE);
     this.newTokensAt = now;
     if (this.newTokens >= 1) {
       this.newTokens--;
@@ -241,7 +239,7 @@ export class LinkWatch {
     const offersKey = JSON.stringify(offers);
     let e = this.table.get(source);
     const isNew = e === undefined;
-    let evicted: string | undefined;
+    let evicted: { source: string; role: RouterRole; rogue: boolean } | undefined;
     let changed = false;
     let wasRogue = false;
     if (e === undefined) {
@@ -313,11 +311,11 @@ export class LinkWatch {
   }
 
   private takeCounter(e: Entry, now: number): boolean {
-    if (now - e.lastCounter < COUNTER_MIN_GAP_MS) {
+    if (now - e.lastCounter < COUNTER_MIN_GAP_MS && now >= e.lastCounter) {
       this.countersLimited++;
       return false;
     }
-    this.tokens = Math.min(COUNTER_BURST, this.tokens + ((now - this.tokensAt) / 1000) * COUNTER_RATE);
+    this.tokens = Math.min(COUNTER_BURST, this.tokens + (Math.max(0, now - this.tokensAt) / 1000) * COUNTER_RATE);
     this.tokensAt = now;
     if (this.tokens < 1) {
       this.countersLimited++;
@@ -330,16 +328,17 @@ export class LinkWatch {
     return true;
   }
 
-  private evictOldest(): string | undefined {
-    const oldest = this.table.keys().next();
+  private evictOldest(): { source: string; role: RouterRole; rogue: boolean } | undefined {
+    const oldest = this.table.values().next();
     if (oldest.done === true) return undefined;
-    this.table.delete(oldest.value);
+    this.table.delete(oldest.value.source);
     this.evicted++;
-    return oldest.value;
+    return { source: oldest.value.source, role: oldest.value.role, rogue: oldest.value.rogue };
   }
 
   /** Start a new summary interval when the current one is over (the daemon reads summary() first). */
   private roll(now: number): void {
+    if (now < this.intervalStart) this.intervalStart = now; // the wall clock stepped backwards
     if (now - this.intervalStart < SUMMARY_INTERVAL_MS) return;
     // Counts not yet told wait for summary() (its timer is due now), which starts the next interval.
     if (this.suppressedDetections > 0 || this.intervalUninspected > 0) return;

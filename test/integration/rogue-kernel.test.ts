@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import type { ChildProcess } from 'node:child_process';
-import { defaultRoutes, Lab, linkInfo, namespaceExists, segment, startRadvd, waitFor, waitLinkLocal, type RadvdHandle } from '../../src/lab/netns';
+import { addresses, defaultRoutes, Lab, routes, linkInfo, namespaceExists, segment, startRadvd, waitFor, waitLinkLocal, type RadvdHandle } from '../../src/lab/netns';
 import { startFirsthop, type FirsthopHandle } from '../../src/lab/firsthop';
 import { RaSender, rogueRa } from '../../src/lab/rogue';
 import { controlRequest } from '../../src/control/client';
@@ -116,6 +116,13 @@ describePrivileged('rogue routers with the Linux kernel as host', { timeout: 120
     assert.ok(tDel - tAdd < 100, `default route via the rogue lived ${tDel - tAdd} ms on the host`);
     t.diagnostic(`the default route via the rogue lived ${tDel - tAdd} ms on the host`);
     assert.deepEqual((await defaultRoutes(lab!, 'host')).filter((d) => d.gateway === rogueLL), []);
+    // The rogue's on-link prefix is gone at once; the address formed from it is deprecated
+    // (preferred 0) and expires within two hours (RFC 4862 5.5.3 e allows no less).
+    await waitFor(async () => (await routes(lab!, 'host')).every((r) => r.dst !== '2001:db8:bad::/64'), { timeoutMs: 2000, what: "the rogue's on-link route removed" });
+    const bad = (await addresses(lab!, 'host', 'lan0')).find((a) => a.address.startsWith('2001:db8:bad:'));
+    assert.ok(bad !== undefined, 'the host formed an address from the rogue prefix');
+    assert.equal(bad.preferredLft, 0, 'deprecated');
+    assert.ok(bad.validLft !== undefined && bad.validLft <= 7200, `valid ${bad.validLft} s`);
     const s = await status();
     assert.ok(s.counters.countermeasuresSent >= 1);
     // The allowed peer's default route is untouched.

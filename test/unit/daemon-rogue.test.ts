@@ -146,7 +146,7 @@ test('RogueRAWithdraw: the answer goes out at once from the rogue\'s address and
   assert.equal(answers[0]!.destination, 'ff02::1');
   const ra = decodeMessage(answers[0]!.data) as RouterAdvertisement;
   assert.equal(ra.routerLifetime, 0);
-  assert.deepEqual(ra.options.map((o) => o.type), ['prefixInformation', 'rdnss']);
+  assert.deepEqual(ra.options.map((o) => o.type), ['prefixInformation', 'prefixInformation', 'rdnss']);
   assert.equal(s.backend.sent.filter((p) => p.source === 'fe80::2').length, 0, 'an allowed router is left alone');
   assert.match(s.log.lines.find((l) => /rogue router fe80::66/.test(l)) ?? '', /withdrawn in its name/);
   assert.equal(s.daemon.status().counters.countermeasuresSent, 1);
@@ -172,4 +172,24 @@ test('firsthop status shows the routers heard; escape sequences and newlines fro
   assert.ok(!text.includes('\u001b') && !s.log.lines.some((l) => l.includes('\u001b') || l.includes('\n')), 'no raw escape or newline');
   assert.match(s.log.lines.find((l) => /rogue router/.test(l)) ?? '', /captive portal http:\/\/x\/\\x1b\[2J\\x0afake: line/);
   assert.match(text, /mon0 .*AdvSendAdvert off: watching the link only/);
+});
+
+test('RAs validation would drop (hop limit not 255) do not use up the inspections of new sources', async (t) => {
+  const s = await setup(t);
+  const data = encodeMessage(rogue());
+  for (let i = 0; i < 1000; i++) s.backend.inject({ data, source: `fe80::b:${i.toString(16)}`, ifindex: s.lan.ifindex, hopLimit: 64 });
+  s.send(rogue(), 'fe80::66');
+  await settle();
+  const w = s.daemon.status().interfaces.find((i) => i.name === 'lan0')!.watch;
+  assert.equal(w.uninspected, 0);
+  assert.deepEqual(w.routers.map((r) => r.source), ['fe80::66'], 'the real on-link rogue is inspected');
+  assert.equal(Object.values(s.daemon.status().drops).reduce((a, b) => a + b, 0), 1000, 'counted as drops');
+});
+
+test('RogueRAWithdraw without AllowedRouters is warned at file:line:col', async () => {
+  const { parseConfig } = await import('../../src/config');
+  const r = parseConfig('interface lan0 {\n  AdvSendAdvert on;\n  RogueRAWithdraw on;\n};\n', 'x.conf');
+  assert.ok(r.ok);
+  const w = r.warnings.find((d) => d.code === 'W_WITHDRAW_WITHOUT_ALLOWED');
+  assert.deepEqual(w && [w.line, w.column], [3, 19]);
 });

@@ -251,6 +251,8 @@ test('read-only: other methods get 405; unknown paths 404; security headers ever
 test('a loopback listener refuses a Host that is not the loopback (DNS rebinding)', async (t) => {
   const s = await setup(t);
   assert.equal((await get(s.http, '/api/status', { headers: { Host: 'evil.example:9475' } })).status, 421);
+  assert.equal((await get(s.http, '/api/status', { headers: { Host: '127.0.0.1.rebind.example:9475' } })).status, 421, 'a name that starts like a loopback address');
+  assert.equal((await get(s.http, '/api/status', { headers: { Host: '127.0.0.1:9475' } })).status, 200);
   assert.equal((await get(s.http, '/api/status', { headers: { Host: 'localhost:9475' } })).status, 200);
   assert.equal((await get(s.http, '/api/status', { headers: { Host: '[::1]:9475' } })).status, 200);
 });

@@ -66,7 +66,7 @@ test('the table is bounded: the least recently heard router goes first', () => {
   w.heard('fe80::3', ra(), T0 + 2, false, []);
   w.heard('fe80::1', ra(), T0 + 3, false, []); // heard again: now the most recent
   const v = w.heard('fe80::4', ra(), T0 + 4, false, []);
-  assert.equal(v.evicted, 'fe80::2');
+  assert.deepEqual(v.evicted, { source: 'fe80::2', role: 'unknown', rogue: true });
   assert.deepEqual(w.status().routers.map((r) => r.source), ['fe80::4', 'fe80::1', 'fe80::3']);
   assert.equal(w.status().evicted, 1);
 });
@@ -140,8 +140,12 @@ test('withdrawingRa: lifetime 0, routes and DNS at 0, prefixes deprecated within
   assert.deepEqual([w.routerLifetime, w.preference, w.managed, w.other], [0, 'medium', false, false]);
   assert.deepEqual(
     w.options.map((o) => (o.type === 'prefixInformation' ? [o.prefix, o.preferredLifetime, o.validLifetime] : o.type === 'routeInformation' || o.type === 'rdnss' || o.type === 'dnssl' ? [o.type, o.lifetime] : [o.type])),
-    [['2001:db8:bad::', 0, 7200], ['2001:db8:bad:1::', 0, 0], ['routeInformation', 0], ['rdnss', 0], ['dnssl', 0]],
-    'a 3600 s prefix gets 0, never 7200 (that would lengthen it, RFC 4862 5.5.3 e)',
+    [['2001:db8:bad::', 0, 0], ['2001:db8:bad::', 0, 7200], ['2001:db8:bad:1::', 0, 0], ['2001:db8:bad:1::', 0, 0], ['routeInformation', 0], ['rdnss', 0], ['dnssl', 0]],
+    'per prefix: on-link at 0, addresses within the two-hour rule; a 3600 s prefix gets 0, never 7200 (that would lengthen it, RFC 4862 5.5.3 e)',
+  );
+  assert.deepEqual(
+    w.options.filter((o) => o.type === 'prefixInformation').map((o) => (o.type === 'prefixInformation' ? [o.onLink, o.autonomous] : [])),
+    [[true, false], [false, true], [true, false], [false, true]],
   );
   assert.equal(withdrawingRa(ra({ routerLifetime: 0, options: [] })), undefined, 'nothing to take back');
 });
@@ -201,4 +205,24 @@ test('admit: sources in the table or allow-listed by address always; new ones wi
   const s = w.summary(T0 + SUMMARY_INTERVAL_MS);
   assert.equal(s?.uninspected, 900 + 1000 - (NEW_SOURCE_RATE - 1));
   assert.equal(s?.detections, 0);
+});
+
+test('a router taken off AllowedRouters by a reload is detected as a rogue on its next RA (line, count), not silently', () => {
+  const w = new LinkWatch({ allowed: ['fe80::2'], action: 'withdraw' });
+  w.heard('fe80::2', ra(), T0, false, []);
+  w.reconfigure({ allowed: [], action: 'withdraw' });
+  assert.deepEqual([w.router('fe80::2')?.role, w.router('fe80::2')?.rogue], ['unknown', false], 'until it speaks again');
+  const v = w.heard('fe80::2', ra(), T0 + 1000, false, []);
+  assert.deepEqual([v.router.rogue, v.detected, v.logDetail, v.counter], [true, true, true, true]);
+});
+
+test('a wall clock stepped back an hour does not starve inspections, the countermeasure or the summary', () => {
+  const w = new LinkWatch({ allowed: [], action: 'withdraw' });
+  for (let i = 0; i < 200; i++) w.admit(`fe80::1:${i.toString(16)}`, T0);
+  const back = T0 - 3_600_000;
+  let admitted = 0;
+  for (let i = 0; i < 100; i++) if (w.admit(`fe80::2:${i.toString(16)}`, back + 1000 + i * 20)) admitted++;
+  assert.ok(admitted >= 50, `${admitted} admitted in the 2 s after the step`);
+  assert.equal(w.heard('fe80::66', ra(), back + 3000, false, []).counter, true);
+  assert.equal(w.summaryDueAt, back + 1000 + SUMMARY_INTERVAL_MS, 'the interval restarts at the stepped time');
 });
