@@ -6,9 +6,11 @@
  * the route withdrawn at once by a condition, and `firsthop status` explaining it; restores the
  * link; stops the private-link router (its final RA withdraws the route too); removes the lab.
  */
-import { Lab, addresses, prepareHost, prepareRouter, routes, waitFor, type RouteEntry } from './netns';
+import { Lab, addresses, prepareHost, prepareRouter, routes, waitFor, waitLinkLocal, type RouteEntry } from './netns';
 import { FIRSTHOP_MAIN, startFirsthop } from './firsthop';
 import { S7, s7Config, s7Lab } from './vrrp';
+import { controlRequest } from '../control/client';
+import type { DaemonStatus } from '../daemon/daemon';
 
 /** The largest gap between consecutive replies of `ping -D` output, in ms (and the reply count). */
 export function pingOutage(output: string): { readonly gapMs: number; readonly replies: number } {
@@ -19,9 +21,12 @@ export function pingOutage(output: string): { readonly gapMs: number; readonly r
   return { gapMs, replies: times.length };
 }
 
-const GW_CONF = `# Building 1 default router
+// Each router lists the other in AllowedRouters (by link-local address, known once the lab is
+// up): two routers on one LAN are expected there, and neither reports the other as a rogue.
+const GW_CONF = (peer: string): string => `# Building 1 default router
 interface lan0 {
     AdvSendAdvert on;
+    AllowedRouters { ${peer}; };   # the private-link router
     MinRtrAdvInterval 3;
     MaxRtrAdvInterval 10;
     AdvDefaultLifetime 1800;
@@ -37,7 +42,7 @@ interface lan0 {
 };
 `;
 
-const PLR_CONF = `# Private-link router: not a default router, a route to building 2 (scenarios.md S1).
+const PLR_CONF = (peer: string): string => `# Private-link router: not a default router, a route to building 2 (scenarios.md S1).
 # The route is claimed only while the private link has carrier (conditional RA, RFC 8475).
 condition private-link {
     link priv0 up;
@@ -45,6 +50,7 @@ condition private-link {
 
 interface lan0 {
     AdvSendAdvert on;
+    AllowedRouters { ${peer}; };   # the default router
     AdvDefaultLifetime 0;
     MinRtrAdvInterval 3;
     MaxRtrAdvInterval 10;
@@ -94,8 +100,10 @@ export async function runDemo(): Promise<number> {
     await prepareHost(lab, 'host', 'eth0');
 
     process.stdout.write('\nStarting firsthop on gw and plr:\n');
-    const gw = await startFirsthop(lab, 'gw', GW_CONF, { debug: 0 });
-    const plr = await startFirsthop(lab, 'plr', PLR_CONF, { debug: 0 });
+    const gwLL = await waitLinkLocal(lab, 'gw', 'lan0');
+    const plrLL = await waitLinkLocal(lab, 'plr', 'lan0');
+    const gw = await startFirsthop(lab, 'gw', GW_CONF(plrLL), { debug: 0 });
+    const plr = await startFirsthop(lab, 'plr', PLR_CONF(gwLL), { debug: 0 });
     for (const [ns, h] of [['gw', gw], ['plr', plr]] as const) {
       for (const line of h.log().trim().split('\n')) process.stdout.write(`  [${ns}] ${line.replace(/^\S+ firsthop\[\d+\]: /, '')}\n`);
     }
@@ -106,6 +114,15 @@ export async function runDemo(): Promise<number> {
     }, { timeoutMs: 15_000, intervalMs: 100 });
     await showHost(lab, 'What the host kernel learned:');
     process.stdout.write('\n  default route -> gw (router lifetime 1800 s)\n  2001:db8:2::/48 -> plr (RIO, preference high, lifetime 360 s); plr is no default router.\n');
+    // Each router watches the other's RAs (RFC 4861 6.2.7, RFC 8475 section 5): expected, not rogues.
+    const heard = await waitFor(
+      async () => {
+        const r = await controlRequest(gw.controlPath, { cmd: 'status' });
+        return r.ok ? (r.result as DaemonStatus).interfaces[0]?.watch.routers.find((x) => x.source === plrLL) : undefined;
+      },
+      { timeoutMs: 15_000, what: "plr's RA heard by gw" },
+    );
+    if (heard !== undefined) process.stdout.write(`\ngw hears plr (${heard.source}) on lan0: ${heard.role} (AllowedRouters), rogue ${heard.rogue ? 'yes' : 'no'}; it offers routes ${heard.offers.routes.join(' ') || '-'}\n`);
 
     const hasRoute = async (): Promise<boolean> => (await routes(lab, 'host')).some((r) => r.dst === '2001:db8:2::/48');
     process.stdout.write('\nCutting the private link (building 2 side goes down: plr loses carrier on priv0).\n');
