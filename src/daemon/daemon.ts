@@ -17,7 +17,7 @@ import { validateReceived, DropCounters } from '../wire';
 import { ICMP6, type RouterAdvertisement } from '../wire/types';
 import { checkConsistency, compareVirtualRouterRas } from '../observe/consistency';
 import { EventHub } from '../observe/events';
-import { describeOffers, NEW_SOURCE_RATE, SUMMARY_INTERVAL_MS } from '../observe/watch';
+import { describeOffers, NEW_SOURCE_RATE, RouterBudget, SUMMARY_INTERVAL_MS } from '../observe/watch';
 import { withdrawingRa } from '../observe/countermeasure';
 import { encodeMessage } from '../wire';
 import { ALL_NODES } from '../net/ipv6';
@@ -151,6 +151,8 @@ export class Daemon {
   /** Options of received RAs ignored as malformed (the RAs themselves are kept), by decoder code. */
   readonly ignoredOptions = new DropCounters();
   readonly counters: DaemonCounters = { packetsReceived: 0, rsReceived: 0, raReceived: 0, raInconsistent: 0, rogueRas: 0, raUninspected: 0, rogueDetections: 0, countermeasuresSent: 0, reloads: 0, reloadFailures: 0 };
+  /** Routers heard, kept across all interfaces. */
+  private readonly routerBudget = new RouterBudget();
   /** Changes for /api/events: RA contents, conditions, VRRP, routers heard, rogues, reloads. */
   readonly events: EventHub;
   private readonly clock: Clock;
@@ -302,6 +304,7 @@ export class Daemon {
       stateChanged: () => this.scheduleSave(),
       vrrpVia: (instance: string) => this.vrrpVia(instance),
       raChanged: (rt: InterfaceRuntime, why: string) => this.emitOther({ type: 'ra', interface: rt.name, why }),
+      routerBudget: this.routerBudget,
     };
   }
 

@@ -16,7 +16,7 @@ import { ALL_ROUTERS, canonicalIPv6, isLinkLocal } from '../net/ipv6';
 import type { Logger } from '../daemon/log';
 import type { NdOption, RouterAdvertisement } from '../wire/types';
 import type { InterfaceState } from '../daemon/state';
-import { LinkWatch, type WatchConfig } from '../observe/watch';
+import { LinkWatch, type RouterBudget, type WatchConfig } from '../observe/watch';
 
 function watchConfig(cfg: InterfaceConfig): WatchConfig {
   return { allowed: cfg.allowedRouters ?? [], action: cfg.rogueRaWithdraw === true ? 'withdraw' : 'report' };
@@ -41,6 +41,8 @@ export interface RuntimeDeps {
   readonly stateChanged?: () => void;
   /** For an interface tied to a virtual router (`vrrp NAME;`): where its RAs go now. */
   readonly vrrpVia?: (instance: string) => VrrpVia | undefined;
+  /** Routers heard, kept across all interfaces (shared by the daemon's runtimes). */
+  readonly routerBudget?: RouterBudget;
   /** The RA's content changed (it is being re-sent). */
   readonly raChanged?: (rt: InterfaceRuntime, why: string) => void;
 }
@@ -94,7 +96,7 @@ export class InterfaceRuntime {
 
   constructor(private cfg: InterfaceConfig, private readonly deps: RuntimeDeps) {
     this.decrementBase = deps.clock.now();
-    this.watch = new LinkWatch(watchConfig(cfg));
+    this.watch = new LinkWatch(watchConfig(cfg), deps.routerBudget);
     this.advertiser = new Advertiser(cfg, {
       clock: deps.clock,
       random: deps.random,
@@ -354,5 +356,6 @@ export class InterfaceRuntime {
   stop(final: boolean): void {
     this.advertiser.stop(final && this.cfg.vrrp === undefined);
     this.leaveGroup();
+    this.watch.clear();
   }
 }

@@ -20,6 +20,18 @@ export { printable } from './printable';
 import type { Offers, RogueAction, RouterRole, SeenRouter, WatchStatus } from './types';
 
 export const DEFAULT_CAPACITY = 64;
+/** Routers kept across all interfaces (each holds its last RA): 64 x 1,000 interfaces under attack would be too many. */
+export const MAX_ROUTERS_TOTAL = 4096;
+
+/**
+ * The routers kept by all the watches of a daemon together. Past `max`, a watch makes room by
+ * dropping its own least recently heard router before it adds one (a watch with none may still
+ * add one, so every interface keeps at least one).
+ */
+export class RouterBudget {
+  used = 0;
+  constructor(readonly max = MAX_ROUTERS_TOTAL) {}
+}
 /** Rogue detections logged one line each per interface and interval; the rest are counted. */
 export const DETAILED_PER_INTERVAL = 5;
 export const SUMMARY_INTERVAL_MS = 60_000;
@@ -171,9 +183,18 @@ export class LinkWatch {
   private readonly suppressedSources = new Set<string>();
   private intervalRogueRas = 0;
 
-  constructor(cfg: WatchConfig) {
+  constructor(
+    cfg: WatchConfig,
+    private readonly budget: RouterBudget = new RouterBudget(),
+  ) {
     this.cfg = cfg;
     this.allowed = new Set(cfg.allowed);
+  }
+
+  /** Forget every router (the interface leaves the config): their share of the budget goes back. */
+  clear(): void {
+    this.budget.used -= this.table.size;
+    this.table.clear();
   }
 
   get capacity(): number {
@@ -243,7 +264,8 @@ export class LinkWatch {
     let changed = false;
     let wasRogue = false;
     if (e === undefined) {
-      if (this.table.size >= this.capacity) evicted = this.evictOldest();
+      if (this.table.size >= this.capacity || (this.budget.used >= this.budget.max && this.table.size > 0)) evicted = this.evictOldest();
+      this.budget.used++;
       e = { source, mac, role, rogue, firstSeen: now, lastSeen: now, count: 0, offers, offersKey, ra, inconsistencies: issues, countered: 0, lastCounter: -Infinity, warned: new Map() };
     } else {
       this.table.delete(source); // re-inserted below: the Map's order is least recently heard first
@@ -332,6 +354,7 @@ export class LinkWatch {
     const oldest = this.table.values().next();
     if (oldest.done === true) return undefined;
     this.table.delete(oldest.value.source);
+    this.budget.used--;
     this.evicted++;
     return { source: oldest.value.source, role: oldest.value.role, rogue: oldest.value.rogue };
   }

@@ -1,7 +1,7 @@
 /** The per-interface watch on other routers (src/observe/watch.ts) and the countermeasure RA, on a manual clock. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LinkWatch, NEW_SOURCE_BURST, NEW_SOURCE_RATE, DETAILED_PER_INTERVAL, SUMMARY_INTERVAL_MS, REPEAT_WARNING_MS, COUNTER_BURST, offersOf, describeOffers } from '../../src/observe/watch';
+import { LinkWatch, RouterBudget, NEW_SOURCE_BURST, NEW_SOURCE_RATE, DETAILED_PER_INTERVAL, SUMMARY_INTERVAL_MS, REPEAT_WARNING_MS, COUNTER_BURST, offersOf, describeOffers } from '../../src/observe/watch';
 import { withdrawingRa } from '../../src/observe/countermeasure';
 import { fieldKind } from '../../src/observe/consistency';
 import { EventHub } from '../../src/observe/events';
@@ -225,4 +225,21 @@ test('a wall clock stepped back an hour does not starve inspections, the counter
   assert.ok(admitted >= 50, `${admitted} admitted in the 2 s after the step`);
   assert.equal(w.heard('fe80::66', ra(), back + 3000, false, []).counter, true);
   assert.equal(w.summaryDueAt, back + 1000 + SUMMARY_INTERVAL_MS, 'the interval restarts at the stepped time');
+});
+
+test('RouterBudget: the routers kept across all interfaces are capped; each interface keeps at least one; clear() gives its share back', () => {
+  const budget = new RouterBudget(10);
+  const a = new LinkWatch({ allowed: [], action: 'report' }, budget);
+  const b = new LinkWatch({ allowed: [], action: 'report' }, budget);
+  for (let i = 0; i < 50; i++) a.heard(`fe80::a:${i.toString(16)}`, ra(), T0 + i, false, []);
+  assert.equal(a.status().routers.length, 10, 'a fills the budget, below its own capacity of 64');
+  b.heard('fe80::b:1', ra(), T0 + 100, false, []);
+  assert.equal(b.status().routers.length, 1, 'b still keeps one');
+  b.heard('fe80::b:2', ra(), T0 + 101, false, []);
+  assert.deepEqual(b.status().routers.map((r) => r.source), ['fe80::b:2'], 'b makes room from its own table');
+  assert.equal(budget.used, 11);
+  a.clear();
+  assert.equal(budget.used, 1);
+  b.heard('fe80::b:3', ra(), T0 + 102, false, []);
+  assert.equal(b.status().routers.length, 2);
 });
