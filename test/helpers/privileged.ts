@@ -45,6 +45,7 @@ export const TOOL_PACKAGES: Readonly<Record<string, string>> = {
   lintian: 'lintian',
   strip: 'binutils',
   'systemd-analyze': 'systemd',
+  setpriv: 'util-linux',
 };
 
 export function isCI(): boolean {

@@ -1,7 +1,8 @@
 /**
  * The Debian package (issue 9, item 5): scripts/build-deb.sh builds it, lintian reports no
  * error, `dpkg -i` installs it, the installed /usr/sbin/firsthop advertises in a lab namespace
- * (the host namespace's kernel learns the default route and the prefix) with the V8 flags it
+ * (the host namespace's kernel learns the default route and the prefix) with the unit's
+ * capability bounding set and no_new_privs (through setpriv), with the V8 flags it
  * sets itself (read from /proc/PID/cmdline; the unit file carries none), systemd-analyze
  * accepts the unit where it is installed, and `dpkg --purge` leaves nothing behind.
  *
@@ -37,7 +38,7 @@ function sh(argv: string[], timeoutMs = 60_000): { code: number | null; out: str
 const already = installedVersion();
 const suite = (fn: () => void): void => {
   if (already === undefined) {
-    describePrivileged('the Debian package, installed', { tools: ['dpkg', 'dpkg-deb', 'dpkg-shlibdeps', 'strip', 'lintian'], timeout: 120_000 }, fn);
+    describePrivileged('the Debian package, installed', { tools: ['dpkg', 'dpkg-deb', 'dpkg-shlibdeps', 'strip', 'lintian', 'setpriv'], timeout: 120_000 }, fn);
   } else {
     const reason = `a firsthop package ${already} is already installed here; this test installs and purges its own, so it leaves that one alone (dpkg --purge firsthop to run it)`;
     if (isCI()) {
@@ -123,7 +124,13 @@ suite(() => {
     pair = await routerHostPair(lab);
     const routerLL = await waitLinkLocal(lab, 'router', pair.routerIf);
     const config = `interface ${pair.routerIf} {\n    AdvSendAdvert on;\n    MinRtrAdvInterval 3;\n    MaxRtrAdvInterval 10;\n    prefix 2001:db8:7::/64 { };\n};\n`;
-    fh = await startFirsthop(lab, 'router', config, { command: ['/usr/sbin/firsthop'], debug: 1 });
+    // As the unit runs it: no new privileges, and only CAP_NET_RAW and CAP_NET_ADMIN
+    // (setpriv execs in place, so the pid is still the daemon's).
+    const command = ['setpriv', '--no-new-privs', '--bounding-set', '-all,+net_raw,+net_admin', '/usr/sbin/firsthop'];
+    fh = await startFirsthop(lab, 'router', config, { command, debug: 1 });
+    const status = readFileSync(`/proc/${fh.child.pid}/status`, 'utf8');
+    assert.match(status, /^CapBnd:\s*0*3000$/m, 'bounding set CAP_NET_RAW | CAP_NET_ADMIN');
+    assert.match(status, /^NoNewPrivs:\s*1$/m);
     const cmdline = readFileSync(`/proc/${fh.child.pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
     assert.deepEqual(cmdline.slice(0, 3), ['/usr/bin/node', '--max-semi-space-size=1', '/usr/lib/firsthop/dist/src/cli/main.js'], cmdline.join(' '));
     const [def] = await waitFor(() => defaultRoutes(lab!, 'host'), { timeoutMs: 15_000, what: 'default route from the installed firsthop' });
