@@ -18,6 +18,8 @@ LAB_PACKAGES=(iproute2 iputils-ping nftables ndisc6 tcpdump radvd bird2 keepaliv
 # tool -> package that provides it
 declare -A TOOL_PKG=([ip]=iproute2 [ping]=iputils-ping [nft]=nftables [rdisc6]=ndisc6 [tcpdump]=tcpdump [radvd]=radvd [bird]=bird2 [birdc]=bird2 [keepalived]=keepalived [sysctl]=procps [prometheus]=prometheus [promtool]=prometheus [chromium]=chromium)
 declare -A BUILD_PKG=([python3]=python3 [make]=build-essential [g++]=build-essential [cc]=build-essential)
+# scripts/build-deb.sh and the package test (test/integration/package.test.ts)
+declare -A DEB_PKG=([dpkg-deb]=dpkg [dpkg-shlibdeps]=dpkg-dev [strip]=binutils [lintian]=lintian)
 
 POLICY_RC=/usr/sbin/policy-rc.d
 POLICY_BACKUP="${POLICY_RC}.firsthop-ci-backup"
@@ -82,10 +84,20 @@ if [ "${#build_missing[@]}" -gt 0 ]; then
   echo "missing build tools for node-gyp; installing ${build_pkgs[*]}"
   apt_install "${build_pkgs[@]}"
 fi
+deb_missing=()
+for tool in "${!DEB_PKG[@]}"; do
+  command -v "$tool" >/dev/null 2>&1 || deb_missing+=("${DEB_PKG[$tool]}")
+done
+if [ "${#deb_missing[@]}" -gt 0 ]; then
+  # shellcheck disable=SC2207
+  deb_pkgs=($(printf '%s\n' "${deb_missing[@]}" | sort -u))
+  echo "missing Debian packaging tools; installing ${deb_pkgs[*]}"
+  apt_install "${deb_pkgs[@]}"
+fi
 restore_policy
 
-for tool in "${!TOOL_PKG[@]}" python3 make g++; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "still missing after install: $tool (package ${TOOL_PKG[$tool]:-${BUILD_PKG[$tool]:-?}})" >&2; exit 1; }
+for tool in "${!TOOL_PKG[@]}" "${!DEB_PKG[@]}" python3 make g++; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "still missing after install: $tool (package ${TOOL_PKG[$tool]:-${BUILD_PKG[$tool]:-${DEB_PKG[$tool]:-?}}})" >&2; exit 1; }
 done
 
 section "versions"
@@ -106,6 +118,8 @@ echo "prometheus: $(first_line prometheus --version)"
 echo "chromium:   $(first_line chromium --version)"
 echo "python3:    $(first_line python3 --version)"
 echo "g++:        $(first_line g++ --version)"
+echo "dpkg-deb:   $(first_line dpkg-deb --version)"
+echo "lintian:    $(first_line lintian --version)"
 
 # --- node dependencies and build -----------------------------------------------------------
 section "npm dependencies"

@@ -31,6 +31,11 @@ export interface StartOptions {
   readonly timeoutMs?: number;
   /** Debug level (default 2: every packet sent is logged). */
   readonly debug?: number;
+  /**
+   * The command that runs firsthop, before its arguments (default: this node and
+   * FIRSTHOP_MAIN). The package test passes ['/usr/sbin/firsthop'].
+   */
+  readonly command?: readonly string[];
 }
 
 export async function startFirsthop(lab: Lab, ns: string, config: string, opts: StartOptions = {}): Promise<FirsthopHandle> {
@@ -39,7 +44,7 @@ export async function startFirsthop(lab: Lab, ns: string, config: string, opts: 
   writeFileSync(configPath, config);
   const controlPath = join(lab.dir(), `${name}.sock`);
   const statePath = join(lab.dir(), `${name}.state.json`);
-  const argv = [process.execPath, FIRSTHOP_MAIN, '-n', '-C', configPath, '-p', join(lab.dir(), `${name}.pid`), '-s', controlPath, '--state', statePath, '-d', String(opts.debug ?? 2), ...(opts.args ?? [])];
+  const argv = [...(opts.command ?? [process.execPath, FIRSTHOP_MAIN]), '-n', '-C', configPath, '-p', join(lab.dir(), `${name}.pid`), '-s', controlPath, '--state', statePath, '-d', String(opts.debug ?? 2), ...(opts.args ?? [])];
   const child = lab.spawn(ns, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   const waiters = new Set<() => void>();

@@ -39,6 +39,13 @@ export const TOOL_PACKAGES: Readonly<Record<string, string>> = {
   prometheus: 'prometheus',
   promtool: 'prometheus',
   chromium: 'chromium',
+  dpkg: 'dpkg',
+  'dpkg-deb': 'dpkg',
+  'dpkg-shlibdeps': 'dpkg-dev',
+  lintian: 'lintian',
+  strip: 'binutils',
+  'systemd-analyze': 'systemd',
+  setpriv: 'util-linux',
 };
 
 export function isCI(): boolean {
