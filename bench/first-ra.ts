@@ -3,16 +3,18 @@
  *
  * One router/host veth pair. tcpdump in the host namespace timestamps every RA in the
  * kernel (CLOCK_REALTIME, ns precision); the start time is realtimeMicros() (also
- * CLOCK_REALTIME) taken just before the daemon is spawned. firsthop and radvd run
- * alternately on the same radvd.conf, RUNS times each after one discarded warm-up run each.
+ * CLOCK_REALTIME) taken just before the daemon is spawned. firsthop (the shipped bundle,
+ * dist/firsthop.js), firsthop unbundled (dist/src/cli/main.js, the tsc output) and radvd run
+ * in rotation on the same radvd.conf, RUNS times each after one discarded warm-up run each.
+ * `--main LABEL=PATH` (repeatable) adds another firsthop script, e.g. a copy of an older build.
  *
- *   npm run build && node dist/bench/first-ra.js [--runs N]
+ *   npm run build && node dist/bench/first-ra.js [--runs N] [--main LABEL=PATH]...
  *
  * Writes bench/results/first-ra.json.
  */
 import { spawnSync } from 'node:child_process';
 import { capture, realtimeMicros, routerHostPair, RA_FILTER, startRadvd, type Capture, type Lab } from '../src/lab/netns';
-import { startFirsthop } from '../src/lab/firsthop';
+import { FIRSTHOP_MAIN, startFirsthop, UNBUNDLED_MAIN } from '../src/lab/firsthop';
 import { fmt, log, machineInfo, runBench, sleep, summarize, table, writeResult, type Summary } from './common';
 
 const RUNS = (() => {
@@ -20,6 +22,20 @@ const RUNS = (() => {
   return i >= 0 ? Number(process.argv[i + 1]) : 20;
 })();
 const TARGET_MS = 300;
+
+/** The firsthop scripts measured: label -> path. */
+const FIRSTHOPS: ReadonlyMap<string, string> = (() => {
+  const m = new Map<string, string>([['firsthop', FIRSTHOP_MAIN]]);
+  if (UNBUNDLED_MAIN !== FIRSTHOP_MAIN) m.set('firsthop unbundled', UNBUNDLED_MAIN);
+  process.argv.forEach((a, i) => {
+    if (a !== '--main') return;
+    const v = process.argv[i + 1] ?? '';
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new Error(`--main LABEL=PATH, not '${v}'`);
+    m.set(v.slice(0, eq), v.slice(eq + 1));
+  });
+  return m;
+})();
 
 function config(ifname: string): string {
   return `interface ${ifname} {
@@ -36,7 +52,8 @@ function config(ifname: string): string {
 `;
 }
 
-type Daemon = 'firsthop' | 'radvd';
+/** A label of FIRSTHOPS, or 'radvd'. */
+type Daemon = string;
 
 interface RunResult {
   daemon: Daemon;
@@ -52,9 +69,10 @@ async function oneRun(lab: Lab, cap: Capture, ifname: string, daemon: Daemon, ru
   const conf = config(ifname);
   const t0 = realtimeMicros();
   let stop: () => Promise<unknown>;
-  if (daemon === 'firsthop') {
+  const main = FIRSTHOPS.get(daemon);
+  if (main !== undefined) {
     // -d 1 (info): same log volume as radvd's -d 1; startFirsthop passes -d 2 first, the last -d wins.
-    const h = await startFirsthop(lab, 'router', conf, { name: `fh${run}`, args: ['-d', '1'] });
+    const h = await startFirsthop(lab, 'router', conf, { name: `fh${run}`, args: ['-d', '1'], main });
     stop = () => h.stop();
   } else {
     const h = await startRadvd(lab, 'router', conf, { name: `radvd${run}` });
@@ -87,19 +105,22 @@ function commandTimes(argv: string[], n: number): number[] {
 
 void runBench('first-ra', async (lab) => {
   const machine = machineInfo();
+  log(`firsthop scripts: ${[...FIRSTHOPS].map(([l, p]) => `${l} = ${p}`).join(', ')}`);
   log(`first-ra: ${RUNS} runs per daemon on ${machine.cpuModel} x${machine.nproc}, kernel ${machine.kernel}, node ${machine.node}, radvd ${machine.radvd}`);
   const pair = await routerHostPair(lab);
   const cap = await capture(lab, 'host', pair.hostIf, { filter: RA_FILTER });
 
   const results: RunResult[] = [];
-  const order = (i: number): Daemon[] => (i % 2 === 0 ? ['firsthop', 'radvd'] : ['radvd', 'firsthop']);
+  // Rotation: each daemon goes first in turn.
+  const all: Daemon[] = [...FIRSTHOPS.keys(), 'radvd'];
+  const order = (i: number): Daemon[] => all.map((_, k) => all[(i + k) % all.length]!);
   for (const d of order(0)) results.push(await oneRun(lab, cap, pair.routerIf, d, -1, true));
   for (let i = 0; i < RUNS; i++) {
     for (const d of order(i)) {
       const r = await oneRun(lab, cap, pair.routerIf, d, i, false);
       results.push(r);
     }
-    const last = results.slice(-2);
+    const last = results.slice(-all.length);
     log(`run ${i + 1}/${RUNS}: ${last.map((r) => `${r.daemon} ${fmt(r.firstRaMs)} ms`).join(', ')}`);
   }
   await cap.stop();
@@ -113,11 +134,15 @@ void runBench('first-ra', async (lab) => {
   const by = (d: Daemon): Summary => summarize(measured.filter((r) => r.daemon === d).map((r) => r.firstRaMs));
   const fh = by('firsthop');
   const rv = by('radvd');
+  const variants = Object.fromEntries([...FIRSTHOPS.keys()].map((l) => [l, { script: FIRSTHOPS.get(l), firstRa: by(l) }]));
   const fhStarted = summarize(measured.filter((r) => r.daemon === 'firsthop').map((r) => r.startedMs));
   const withinTarget = measured.filter((r) => r.daemon === 'firsthop' && r.firstRaMs <= TARGET_MS).length;
 
   const rows = [
-    ['firsthop', fh.n, fh.min, fh.p50, fh.p90, fh.max, fh.mean],
+    ...[...FIRSTHOPS.keys()].map((l) => {
+      const s = by(l);
+      return [l, s.n, s.min, s.p50, s.p90, s.max, s.mean];
+    }),
     ['radvd 2.19', rv.n, rv.min, rv.p50, rv.p90, rv.max, rv.mean],
   ] as (string | number)[][];
   const ctx = [
@@ -138,6 +163,7 @@ void runBench('first-ra', async (lab) => {
     targetMs: TARGET_MS,
     config: config(pair.routerIf),
     firsthop: fh,
+    firsthopVariants: variants,
     radvd: rv,
     firsthopWithinTarget: withinTarget,
     context: { nodeAlone, netnsExecTrue: netnsTrue, netnsExecNode: netnsNode, firsthopStartLogLine: fhStarted },

@@ -10,8 +10,6 @@ import { dirname } from 'node:path';
 import { Daemon, ConfigError } from '../daemon/daemon';
 import { createLogger, type Level, type LogMethod } from '../daemon/log';
 import { checkConfigCli } from '../config';
-import { runDump } from './run-dump';
-import { runStatus, runCondition } from './run-control';
 import { DEFAULT_CONTROL_PATH } from '../control/protocol';
 import { startControlServer, stopControlServer } from '../control/server';
 import { defaultStatePath, DEFAULT_STATE_DIR } from '../daemon/state';
@@ -77,9 +75,10 @@ function prepareStateDir(statePath: string, uid: number, gid: number, log: { war
 
 async function main(argv: string[]): Promise<number> {
   const sub = argv[0];
-  if (sub === 'dump') return runDump(argv.slice(1));
-  if (sub === 'status') return runStatus(argv.slice(1));
-  if (sub === 'condition') return runCondition(argv.slice(1));
+  // Subcommands are loaded when used: the daemon's start path does not load them.
+  if (sub === 'dump') return (await import('./run-dump')).runDump(argv.slice(1));
+  if (sub === 'status') return (await import('./run-control')).runStatus(argv.slice(1));
+  if (sub === 'condition') return (await import('./run-control')).runCondition(argv.slice(1));
   if (sub === 'demo') {
     const { runDemo } = await import('../lab/demo');
     return runDemo();

@@ -15,7 +15,6 @@
  *   vrrp_sync_group NAME { group INSTANCE INSTANCE ...; };
  *   interface IFNAME { ... vrrp INSTANCE; ... };
  */
-import { createHash } from 'node:crypto';
 
 export const VRRP_DEFAULTS = {
   priority: 100,
@@ -182,6 +181,8 @@ export const VRRP_RESERVED_NAMES: ReadonlySet<string> = new Set(['not', 'all', '
  * (the resolver rejects the rare file where two names still meet).
  */
 export function defaultVmacName(ifname: string, family: 4 | 6, vrid: number): string {
+  // node:crypto is loaded only here (macvlan names), not on every start.
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
   const hash = createHash('sha256').update(ifname, 'utf8').digest('hex').slice(0, 6);
   return `fhv${family}.${vrid}.${hash}`;
 }

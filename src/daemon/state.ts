@@ -5,7 +5,6 @@
  * a missing or corrupt file is reported and started over, never fatal.
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import type { NdOption } from '../wire/types';
 import type { Withdrawal } from '../ra/withdrawals';
@@ -30,6 +29,8 @@ export const DEFAULT_STATE_DIR = '/var/lib/firsthop';
 
 /** Default path: one per config file, so several instances never share a ledger. */
 export function defaultStatePath(configPath: string): string {
+  // node:crypto is loaded only for the default path, not on every start.
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
   const h = createHash('sha256').update(resolve(configPath)).digest('hex').slice(0, 12);
   return `${DEFAULT_STATE_DIR}/state-${h}.json`;
 }

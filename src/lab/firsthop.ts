@@ -1,10 +1,18 @@
 /** Run the firsthop daemon inside a lab namespace, as the tests, the demo and the benchmarks do. */
 import { join, resolve } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import type { Lab } from './netns';
 
-export const FIRSTHOP_MAIN = resolve(__dirname, '..', 'cli', 'main.js');
+/**
+ * The firsthop command the lab runs: what ships, the bundle dist/firsthop.js that `npm run build`
+ * writes (next to this file when this is the bundled demo, dist/firsthop-demo.js); without a
+ * bundle (tsc alone), the unbundled dist/src/cli/main.js. FIRSTHOP_MAIN in the environment
+ * overrides both. UNBUNDLED_MAIN is always the tsc output.
+ */
+export const UNBUNDLED_MAIN = __filename.endsWith(join('lab', 'firsthop.js')) ? resolve(__dirname, '..', 'cli', 'main.js') : resolve(__dirname, 'src', 'cli', 'main.js');
+const BUNDLED_MAIN = __filename.endsWith(join('lab', 'firsthop.js')) ? resolve(__dirname, '..', '..', 'firsthop.js') : resolve(__dirname, 'firsthop.js');
+export const FIRSTHOP_MAIN = process.env['FIRSTHOP_MAIN'] ?? (existsSync(BUNDLED_MAIN) ? BUNDLED_MAIN : UNBUNDLED_MAIN);
 
 export interface FirsthopHandle {
   readonly child: ChildProcess;
@@ -36,6 +44,8 @@ export interface StartOptions {
    * FIRSTHOP_MAIN). The package test passes ['/usr/sbin/firsthop'].
    */
   readonly command?: readonly string[];
+  /** The command's script (default FIRSTHOP_MAIN). */
+  readonly main?: string;
 }
 
 export async function startFirsthop(lab: Lab, ns: string, config: string, opts: StartOptions = {}): Promise<FirsthopHandle> {
@@ -44,7 +54,7 @@ export async function startFirsthop(lab: Lab, ns: string, config: string, opts: 
   writeFileSync(configPath, config);
   const controlPath = join(lab.dir(), `${name}.sock`);
   const statePath = join(lab.dir(), `${name}.state.json`);
-  const argv = [...(opts.command ?? [process.execPath, FIRSTHOP_MAIN]), '-n', '-C', configPath, '-p', join(lab.dir(), `${name}.pid`), '-s', controlPath, '--state', statePath, '-d', String(opts.debug ?? 2), ...(opts.args ?? [])];
+  const argv = [...(opts.command ?? [process.execPath, opts.main ?? FIRSTHOP_MAIN]), '-n', '-C', configPath, '-p', join(lab.dir(), `${name}.pid`), '-s', controlPath, '--state', statePath, '-d', String(opts.debug ?? 2), ...(opts.args ?? [])];
   const child = lab.spawn(ns, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   const waiters = new Set<() => void>();

@@ -31,7 +31,7 @@ function argvThroughLauncher(path: string, args: string[]): string[] {
 
 test('bin/firsthop starts node with the V8 flags, then the CLI and the arguments unchanged', () => {
   const argv = argvThroughLauncher(LAUNCHER, ['-C', '/etc/radvd conf', '-d', '2']);
-  assert.deepEqual(argv, [...V8_FLAGS, join(ROOT, 'dist', 'src', 'cli', 'main.js'), '-C', '/etc/radvd conf', '-d', '2']);
+  assert.deepEqual(argv, [...V8_FLAGS, join(ROOT, 'dist', 'firsthop.js'), '-C', '/etc/radvd conf', '-d', '2']);
 });
 
 test('bin/firsthop finds the CLI when started through a symbolic link (npm .bin, /usr/sbin)', () => {
@@ -39,7 +39,7 @@ test('bin/firsthop finds the CLI when started through a symbolic link (npm .bin,
   try {
     const link = join(dir, 'firsthop');
     symlinkSync(LAUNCHER, link);
-    assert.deepEqual(argvThroughLauncher(link, ['version']), [...V8_FLAGS, join(ROOT, 'dist', 'src', 'cli', 'main.js'), 'version']);
+    assert.deepEqual(argvThroughLauncher(link, ['version']), [...V8_FLAGS, join(ROOT, 'dist', 'firsthop.js'), 'version']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
