@@ -101,7 +101,7 @@ strip --strip-unneeded "$LIB/build/Release/firsthop_sys.node"
 find "$LIB" -type d -exec chmod 0755 {} +
 find "$LIB" -type f -exec chmod 0644 {} +
 chmod 0755 "$LIB/bin/firsthop"
-# Files that start with #! (dist/src/cli/main.js) are executable, as lintian expects.
+# Files that start with #! (dist/firsthop.js) are executable, as lintian expects.
 grep -rlZ --include='*.js' -m1 '^#!' "$LIB" | xargs -0 -r chmod 0755
 
 # systemd, man page, docs.
