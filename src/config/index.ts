@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { parseRaw } from './parse';
 import { resolve } from './resolve';
 import { describeOptionTable } from './schema';
-import { formatDiagnostic, type Diagnostic, type OptionDescription, type ParseResult } from './types';
+import { formatDiagnostics, type Diagnostic, type OptionDescription, type ParseResult } from './types';
 
 export * from './types';
 export { SHORT_LIFETIME } from './resolve';
@@ -54,7 +54,7 @@ export async function loadConfig(path: string): Promise<ParseResult> {
 export async function checkConfigCli(path: string, stderr: NodeJS.WritableStream = process.stderr): Promise<number> {
   const result = await loadConfig(path);
   const all = sortDiagnostics([...(result.ok ? [] : result.errors), ...result.warnings]);
-  for (const d of all) stderr.write(`${formatDiagnostic(d)}\n`);
+  for (const line of formatDiagnostics(all)) stderr.write(`${line}\n`);
   if (!result.ok) {
     stderr.write(`${path}: ${result.errors.length} error(s), ${result.warnings.length} warning(s)\n`);
     return 1;

@@ -183,6 +183,30 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}`;
 }
 
+/** Lines named after the first in a grouped diagnostic. */
+const GROUP_LINES_SHOWN = 5;
+
+/**
+ * One line per distinct diagnostic: the same message at several places (a warning repeated on
+ * each of 1,000 interfaces) is said once, at its first place, with how many more places have
+ * it and the first few of their lines. Order: by first appearance.
+ */
+export function formatDiagnostics(list: readonly Diagnostic[]): string[] {
+  const groups = new Map<string, Diagnostic[]>();
+  for (const d of list) {
+    const key = `${d.file}\u0000${d.severity}\u0000${d.code}\u0000${d.message}`;
+    const g = groups.get(key);
+    if (g === undefined) groups.set(key, [d]);
+    else g.push(d);
+  }
+  return [...groups.values()].map(([first, ...more]) => {
+    const line = formatDiagnostic(first!);
+    if (more.length === 0) return line;
+    const shown = more.slice(0, GROUP_LINES_SHOWN).map((d) => d.line).join(', ');
+    return `${line} (the same at ${more.length} more place${more.length === 1 ? '' : 's'}: line${more.length === 1 ? '' : 's'} ${shown}${more.length > GROUP_LINES_SHOWN ? ', ...' : ''})`;
+  });
+}
+
 /* ------------------------------------------------------------------------------------------
  * Added by the config pipeline (src/config/): the option reference table that
  * describeOptions() returns and docs/config-reference.md is generated from.

@@ -4,7 +4,7 @@
  * kernel goes through a SystemBackend, so the same code runs on Linux and in unit tests.
  */
 import type { Config, HttpConfig, InterfaceConfig } from '../config/types';
-import { formatDiagnostic } from '../config/types';
+import { formatDiagnostics } from '../config/types';
 import { loadConfig } from '../config';
 import type { Icmp6Socket, IcmpPacket, SystemBackend } from '../sys/types';
 import type { NetEvent } from '../netlink/types';
@@ -184,8 +184,8 @@ export class Daemon {
   /** Parse the config; a ConfigError carries every diagnostic as `file:line:col: message`. */
   static async readConfig(path: string, log: Logger): Promise<Config> {
     const result = await loadConfig(path);
-    for (const w of result.warnings) log.warn(formatDiagnostic(w));
-    if (!result.ok) throw new ConfigError(result.errors.map(formatDiagnostic));
+    for (const line of formatDiagnostics(result.warnings)) log.warn(line);
+    if (!result.ok) throw new ConfigError(formatDiagnostics(result.errors));
     return result.config;
   }
 

@@ -486,3 +486,16 @@ test('every diagnostic code the corpus produces is documented', () => {
     }
   }
 });
+
+test('a warning repeated on 1,000 interfaces is one line naming how many more places have it', async () => {
+  const { formatDiagnostics } = await import('../../src/config/types');
+  const { parseConfig } = await import('../../src/config');
+  const text = Array.from({ length: 1000 }, (_, i) => `interface e${i} {\n  AdvSendAdvert on;\n  AdvDefaultLifetime 60;\n  MaxRtrAdvInterval 10;\n};\n`).join('');
+  const r = parseConfig(text, 'big.conf');
+  assert.ok(r.ok);
+  const lines = formatDiagnostics(r.warnings);
+  assert.equal(r.warnings.length, 1000);
+  assert.equal(lines.length, 1);
+  assert.match(lines[0]!, /^big\.conf:3:22: warning: router lifetime \(AdvDefaultLifetime\) 60 s is under 180 s: .* \(the same at 999 more places: lines 8, 13, 18, 23, 28, \.\.\.\)$/);
+  assert.deepEqual(formatDiagnostics(r.warnings.slice(0, 1)), [lines[0]!.replace(/ \(the same .*\)$/, '')], 'a single one is unchanged');
+});
