@@ -18,10 +18,9 @@
  *
  * Times are seconds in the file (N or N.N) and milliseconds in the types.
  */
-import { isIPv6 } from 'node:net';
 import { DEFAULT_DAMPING } from '../conditions/engine';
 import type { ConditionConfig, ConditionRef, ConditionSpec, DampingConfig, PolicyField } from '../conditions/types';
-import { canonicalIPv6, hasHostBits, isLinkLocal, isMulticast, maskBytes, formatIPv6, parseIPv6 } from '../net/ipv6';
+import { canonicalIPv6, hasHostBits, isIPv6, isLinkLocal, isMulticast, maskBytes, formatIPv6, parseIPv6 } from '../net/ipv6';
 import type { Token } from './lexer';
 import type { RawCondition, RawConditionStatement, RawDamping } from './parse';
 import { IFNAMSIZ, type BlockKind } from './schema';

@@ -18,7 +18,7 @@
  *  - Double-quoted strings keep their quotes in the value, as radvd does.
  *  - Only space, tab and newline are whitespace: a carriage return (CRLF files) is a bad token.
  */
-import { isIPv6 } from 'node:net';
+import { isIPv6 } from '../net/ipv6';
 
 export type TokenKind =
   | 'keyword'

@@ -6,9 +6,9 @@
  *
  * Times are seconds in the file and milliseconds (advert_int: centiseconds) in the types.
  */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4 } from 'node:net';
 import type { ConditionConfig } from '../conditions/types';
-import { canonicalIPv6, isLinkLocal, isMulticast, parseIPv6 } from '../net/ipv6';
+import { canonicalIPv6, isIPv6, isLinkLocal, isMulticast, parseIPv6 } from '../net/ipv6';
 import type { VrrpAddress, VrrpFamily, VrrpInstanceConfig, VrrpSyncGroupConfig, VrrpTrack } from '../vrrp/types';
 import { NAME_RE, suggest, type NameUse, type Reporter, type ResolvedConditions } from './conditions';
 import type { Token } from './lexer';
