@@ -25,6 +25,7 @@
  * The neighbour-table counters are reported so that any remaining pressure is visible.
  *
  *   npm run build && node dist/bench/scale.js [--count N] [--window S] [--daemons firsthop,radvd] [--out NAME]
+ *     [--command 'PATH [ARGS]']   start firsthop this way (e.g. bin/firsthop, or node with V8 flags)
  *
  * Writes bench/results/scale.json (or NAME.json). firsthop inherits NODE_OPTIONS from the
  * benchmark's environment (recorded in the JSON), so V8 flags can be tried without changes:
@@ -47,6 +48,7 @@ function strArg(name: string, dflt: string): string {
 }
 const DAEMONS = strArg('--daemons', 'firsthop,radvd').split(',') as DaemonName[];
 const OUT = strArg('--out', 'scale');
+const COMMAND = strArg('--command', '');
 if (!/^[A-Za-z0-9_.-]+$/.test(OUT)) throw new Error(`--out ${OUT}: letters, digits, _ . - only`);
 for (const d of DAEMONS) if (d !== 'firsthop' && d !== 'radvd') throw new Error(`--daemons: unknown daemon ${d}`);
 const MIN_INTERVAL = 3;
@@ -133,7 +135,9 @@ async function measure(lab: Lab, cap: Capture, daemon: DaemonName, conf: string,
   let logText: () => string;
   let stop: () => Promise<unknown>;
   if (daemon === 'firsthop') {
-    const h = await startFirsthop(lab, 'router', conf, { name: 'fh-scale', args: ['-d', '1'], timeoutMs: 180_000 });
+    // --command: how firsthop is started (default: node and the script, as the tests do); e.g.
+    // --command bin/firsthop measures the installed command with its own V8 settings.
+    const h = await startFirsthop(lab, 'router', conf, { name: 'fh-scale', args: ['-d', '1'], timeoutMs: 180_000, ...(COMMAND !== '' ? { command: COMMAND.split(' ') } : {}) });
     pid = h.child.pid!;
     logText = () => h.log();
     stop = () => h.stop();

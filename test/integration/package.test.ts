@@ -132,7 +132,7 @@ suite(() => {
     assert.match(status, /^CapBnd:\s*0*3000$/m, 'bounding set CAP_NET_RAW | CAP_NET_ADMIN');
     assert.match(status, /^NoNewPrivs:\s*1$/m);
     const cmdline = readFileSync(`/proc/${fh.child.pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
-    assert.deepEqual(cmdline.slice(0, 3), ['/usr/bin/node', '--max-semi-space-size=1', '/usr/lib/firsthop/dist/firsthop.js'], cmdline.join(' '));
+    assert.deepEqual(cmdline.slice(0, 4), ['/usr/bin/node', '--max-semi-space-size=1', '--optimize-for-size', '/usr/lib/firsthop/dist/firsthop.js'], cmdline.join(' '));
     const [def] = await waitFor(() => defaultRoutes(lab!, 'host'), { timeoutMs: 15_000, what: 'default route from the installed firsthop' });
     assert.equal(def?.gateway, routerLL);
     const ra = await rdisc6(lab, 'host', pair.hostIf);

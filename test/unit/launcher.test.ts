@@ -1,7 +1,7 @@
 /**
  * The firsthop command sets its own V8 flags (issue 9, item 2): bin/firsthop, which npm links
  * as the package's bin and the Debian package installs as /usr/sbin/firsthop, starts node with
- * --max-semi-space-size=1; the systemd unit carries no V8 flag. (The installed command is
+ * --max-semi-space-size=1 --optimize-for-size; the systemd unit carries no V8 flag. (The installed command is
  * checked on a running daemon by test/integration/package.test.ts.)
  */
 import assert from 'node:assert/strict';
@@ -13,7 +13,7 @@ import { test } from 'node:test';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const LAUNCHER = join(ROOT, 'bin', 'firsthop');
-const V8_FLAGS = ['--max-semi-space-size=1'];
+const V8_FLAGS = ['--max-semi-space-size=1', '--optimize-for-size'];
 
 /** Run the launcher (or a link to it) with a fake `node` first on PATH that prints its argv. */
 function argvThroughLauncher(path: string, args: string[]): string[] {
