@@ -571,6 +571,15 @@ export class Daemon {
 
   private onPacket(p: IcmpPacket): void {
     this.counters.packetsReceived++;
+    if (p.data[0] === ICMP6.RouterSolicitation && p.hopLimit === 255) {
+      // Before any decoding: a solicitation whose answer is already on its way is only
+      // counted (an RS flood costs a lookup per packet). Anything else is validated below.
+      const rt = this.runtimeByIfindex(p.ifindex);
+      if (rt !== undefined && rt.advertiser.absorb(p.source, this.clock.now())) {
+        this.counters.rsReceived++;
+        return;
+      }
+    }
     if (p.data[0] === ICMP6.RouterAdvertisement) {
       // Before any decoding: an RA from a source the watch does not know, past its inspection
       // rate, is only counted (a flood of spoofed sources costs no decode and no garbage).

@@ -137,6 +137,37 @@ export class Advertiser {
     if (this.nextAt === undefined || at < this.nextAt) this.schedule(at, 'triggered');
   }
 
+  /**
+   * Before the solicitation is even decoded: whether it can change nothing, because an answer
+   * is already on its way within the delay RFC 4861 6.2.6 allows it (a unicast answer to this
+   * source pending, or, past the per-source limit, a multicast RA scheduled no later than
+   * MAX_RA_DELAY_TIME after the earliest it could go). Counted as solicit() would count it.
+   * Under an RS flood this is nearly every solicitation, and it costs no decode.
+   */
+  absorb(source: string, now: number): boolean {
+    if (!this.active) return false; // solicit() counts it as ignored, after validation
+    const clients = this.cfg.clients.length > 0;
+    if (clients && !this.cfg.clients.includes(source)) return false;
+    const multicastAnswers = !this.cfg.unicastOnly && !clients;
+    const earliest = Math.max(now, this.lastMulticastAt + this.cfg.minDelayBetweenRas * 1000);
+    const multicastSoon = multicastAnswers && this.nextAt !== undefined && this.nextAt <= earliest + MAX_RA_DELAY_TIME;
+    const specified = source !== '::';
+    if (specified && (this.cfg.unicastOnly || this.cfg.advRaSolicitedUnicast || clients)) {
+      if (this.unicast.has(source)) {
+        this.stats.solicitationsReceived++;
+        return true;
+      }
+      const last = this.lastAnswered.get(source);
+      if (last === undefined || now - last >= PER_SOURCE_GAP || (multicastAnswers && !multicastSoon)) return false;
+      this.stats.solicitationsReceived++;
+      this.stats.solicitationsRateLimited++;
+      return true;
+    }
+    if (!multicastSoon) return false;
+    this.stats.solicitationsReceived++;
+    return true;
+  }
+
   /** A valid Router Solicitation arrived on this interface (RFC 4861 6.2.6). */
   solicit(source: string): void {
     this.stats.solicitationsReceived++;

@@ -104,6 +104,39 @@ test('an RS is answered by unicast; malformed and hop-limit-254 packets are drop
   }
 });
 
+test('an RS flood from one host: answers already on their way absorb it before decoding; one unicast answer a second, multicast RAs at MinRtrAdvInterval, counted like the full path', async () => {
+  const s = await setup();
+  try {
+    s.clock.advance(30_000);
+    const n = s.backend.sent.length;
+    const rs = encodeMessage({ type: 'rs', options: [] });
+    for (let ms = 0; ms < 10_000; ms++) {
+      s.backend.inject({ data: rs, source: 'fe80::99', destination: 'ff02::2', ifindex: s.link.ifindex });
+      if (ms % 100 === 99) await settle();
+      s.clock.advance(1);
+    }
+    await settle();
+    s.clock.advance(1000);
+    const sent = s.backend.sent.slice(n);
+    const unicast = sent.filter((a) => a.destination === 'fe80::99').length;
+    const multicast = sent.filter((a) => a.destination === 'ff02::1');
+    assert.ok(unicast >= 9 && unicast <= 11, `${unicast} unicast answers in 10 s`);
+    assert.ok(multicast.length >= 3 && multicast.length <= 4, `${multicast.length} multicast RAs in 11 s at MinDelayBetweenRAs 3 s`);
+    const st = s.daemon.status().interfaces[0]!.stats;
+    assert.equal(st.solicitationsReceived, 10_000);
+    assert.equal(s.daemon.counters.rsReceived, 10_000);
+    // Those arriving while the unicast answer waits out its random delay are covered by it (not rate-limited), as in solicit().
+    assert.ok(st.solicitationsRateLimited >= 5_000, `${st.solicitationsRateLimited} rate-limited`);
+    assert.equal(s.daemon.drops.total, 0);
+    // A malformed RS in the middle of it is still dropped and counted (hop limit 64 is never absorbed).
+    s.backend.inject({ data: rs, source: 'fe80::99', destination: 'ff02::2', ifindex: s.link.ifindex, hopLimit: 64 });
+    await settle();
+    assert.equal(s.daemon.drops.total, 1);
+  } finally {
+    s.cleanup();
+  }
+});
+
 test('reload: a bad file changes nothing; a good one triggers an RA and withdraws the removed route', async () => {
   const s = await setup();
   try {
