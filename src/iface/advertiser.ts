@@ -134,7 +134,16 @@ export class Advertiser {
     this.initialLeft = MAX_INITIAL_RTR_ADVERTISEMENTS;
     const at = this.deps.clock.now();
     // An RA already due sooner will carry the new content anyway.
-    if (this.nextAt === undefined || at < this.nextAt) this.schedule(at, 'triggered');
+    if (this.nextAt === undefined || at < this.nextAt) {
+      this.schedule(at, 'triggered');
+      // Due now (MinDelayBetweenRAs allows it): sent in this very turn, as soon as the event
+      // that changed the RA is handled, not by a timer (Node's setTimeout(0) waits at least
+      // 1 ms, and after the rest of the netlink batch).
+      if (this.timer !== undefined && this.nextAt !== undefined && this.nextAt <= at) {
+        this.deps.clock.clearTimeout(this.timer);
+        this.fire();
+      }
+    }
   }
 
   /**

@@ -242,3 +242,16 @@ test('a new VRRP Active (setReady immediate): the first RA goes out in the same 
   other.clock.advance(5000);
   assert.equal(other.sent[1]?.at, 3000);
 });
+
+test('a change due now is sent in the same turn, not by a timer', () => {
+  const { clock, sent, adv } = setup({ minDelayBetweenRas: 0.03 });
+  adv.setReady(true);
+  clock.advance(20_000);
+  const before = sent.length;
+  adv.changed();
+  assert.deepEqual(sent.slice(before).map((x) => x.kind), ['triggered'], 'sent before any timer runs');
+  adv.changed();
+  assert.equal(sent.length, before + 1, 'the next one waits for MinDelayBetweenRAs');
+  clock.advance(30);
+  assert.deepEqual(sent.slice(before).map((x) => x.kind), ['triggered', 'triggered']);
+});
