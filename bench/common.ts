@@ -465,3 +465,22 @@ export function option(name: string, dflt?: string): string {
   if (v === undefined) throw new Error(`missing ${name}`);
   return v;
 }
+
+/** What the paced flood senders (bench/rs-sender.ts, bench/ra-sender.ts) print as JSON. */
+export interface SenderResult {
+  startWallMs: number;
+  endWallMs: number;
+  targetRate: number;
+  durationS: number;
+  sent: number;
+  failed: number;
+  errors: Record<string, number>;
+  achievedRate: number;
+  maxBatch: number;
+  meanBatch: number;
+  perSecond: number[];
+  cpuMs: number;
+}
+
+/** The daemons the flood benchmarks compare. */
+export type FloodDaemon = 'firsthop' | 'radvd';

@@ -50,7 +50,7 @@ import { join } from 'node:path';
 import { capture, LAB_ENV, linkInfo, realtimeMicros, routerHostPair, waitLinkLocal, RA_FILTER, type Capture, type Lab, type RouterHost } from '../src/lab/netns';
 import { FIRSTHOP_MAIN, startFirsthop } from '../src/lab/firsthop';
 import { confKey } from '../src/lab/inspect';
-import { cpuSample, fmt, log, logPatterns, machineInfo, memSample, ndiscCache, raw6Sockets, runBench, sleep, snmp6, socketInodes, table, writeResult, type CpuSample, type MemSample, floodConfig } from './common';
+import { cpuSample, fmt, log, logPatterns, machineInfo, memSample, ndiscCache, raw6Sockets, runBench, sleep, snmp6, socketInodes, table, writeResult, type CpuSample, type MemSample, floodConfig, type FloodDaemon, type SenderResult } from './common';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);
@@ -102,25 +102,13 @@ function config(ifname: string): string {
   return floodConfig(ifname, MIN_INTERVAL, MAX_INTERVAL);
 }
 
-type DaemonName = 'firsthop' | 'radvd';
+type DaemonName = FloodDaemon;
 
-interface SenderResult {
-  startWallMs: number;
-  endWallMs: number;
-  targetRate: number;
+interface RaSenderResult extends SenderResult {
   count: number;
   raBytes: number;
-  durationS: number;
-  sent: number;
-  failed: number;
-  errors: Record<string, number>;
-  achievedRate: number;
-  maxBatch: number;
-  meanBatch: number;
-  perSecond: number[];
   firstSource: string;
   lastSource: string;
-  cpuMs: number;
 }
 
 interface WatchFigures {
@@ -135,7 +123,7 @@ interface WatchFigures {
 
 interface FloodResult {
   daemon: DaemonName;
-  sender: SenderResult;
+  sender: RaSenderResult;
   /** Sender start to sender end + DRAIN_S. */
   floodS: number;
   cpuFloodMs: number;
@@ -329,7 +317,7 @@ async function flood(lab: Lab, pair: RouterHost, cap: Capture, daemon: DaemonNam
   const lines1 = lines.count;
   const neigh1 = ndiscCache();
   const neighMaxFlood = neighMax;
-  const s = JSON.parse(out.trim()) as SenderResult;
+  const s = JSON.parse(out.trim()) as RaSenderResult;
   log(`${daemon}: sender sent ${s.sent} in ${fmt(s.durationS, 2)} s (${fmt(s.achievedRate, 0)}/s), ${s.failed} refused ${JSON.stringify(s.errors)}`);
   const watchAfterFlood = status ? await status() : undefined;
 

@@ -32,7 +32,7 @@ import { join } from 'node:path';
 import { capture, linkInfo, realtimeMicros, routerHostPair, startRadvd, waitLinkLocal, RA_FILTER, type Capture, type Lab, type RouterHost } from '../src/lab/netns';
 import { startFirsthop } from '../src/lab/firsthop';
 import { confKey } from '../src/lab/inspect';
-import { cpuSample, fanConfig, logPatterns, fmt, vethFan, log, machineInfo, memSample, raw6Sockets, runBench, sleep, snmp6, socketInodes, table, writeResult, type MemSample, floodConfig } from './common';
+import { cpuSample, fanConfig, logPatterns, fmt, vethFan, log, machineInfo, memSample, raw6Sockets, runBench, sleep, snmp6, socketInodes, table, writeResult, type MemSample, floodConfig, type FloodDaemon, type SenderResult } from './common';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);
@@ -53,22 +53,7 @@ function config(ifname: string): string {
   return floodConfig(ifname, MIN_INTERVAL, MAX_INTERVAL);
 }
 
-type DaemonName = 'firsthop' | 'radvd';
-
-interface SenderResult {
-  startWallMs: number;
-  endWallMs: number;
-  targetRate: number;
-  durationS: number;
-  sent: number;
-  failed: number;
-  errors: Record<string, number>;
-  achievedRate: number;
-  maxBatch: number;
-  meanBatch: number;
-  perSecond: number[];
-  cpuMs: number;
-}
+type DaemonName = FloodDaemon;
 
 interface FloodResult {
   daemon: DaemonName;

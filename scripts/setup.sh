@@ -74,26 +74,24 @@ else
   echo "lab tools present: ${!TOOL_PKG[*]}"
 fi
 
-build_missing=()
-for tool in "${!BUILD_PKG[@]}"; do
-  command -v "$tool" >/dev/null 2>&1 || build_missing+=("${BUILD_PKG[$tool]}")
-done
-if [ "${#build_missing[@]}" -gt 0 ]; then
+# install_missing WHAT ASSOC_NAME: install the packages of the tools in the associative array
+# (tool -> package) that are not on PATH.
+install_missing() {
+  local what=$1
+  local -n tool_pkg=$2
+  local want=() tool
+  for tool in "${!tool_pkg[@]}"; do
+    command -v "$tool" >/dev/null 2>&1 || want+=("${tool_pkg[$tool]}")
+  done
+  [ "${#want[@]}" -gt 0 ] || return 0
+  local pkgs
   # shellcheck disable=SC2207
-  build_pkgs=($(printf '%s\n' "${build_missing[@]}" | sort -u))
-  echo "missing build tools for node-gyp; installing ${build_pkgs[*]}"
-  apt_install "${build_pkgs[@]}"
-fi
-deb_missing=()
-for tool in "${!DEB_PKG[@]}"; do
-  command -v "$tool" >/dev/null 2>&1 || deb_missing+=("${DEB_PKG[$tool]}")
-done
-if [ "${#deb_missing[@]}" -gt 0 ]; then
-  # shellcheck disable=SC2207
-  deb_pkgs=($(printf '%s\n' "${deb_missing[@]}" | sort -u))
-  echo "missing Debian packaging tools; installing ${deb_pkgs[*]}"
-  apt_install "${deb_pkgs[@]}"
-fi
+  pkgs=($(printf '%s\n' "${want[@]}" | sort -u))
+  echo "missing $what; installing ${pkgs[*]}"
+  apt_install "${pkgs[@]}"
+}
+install_missing "build tools for node-gyp" BUILD_PKG
+install_missing "Debian packaging tools" DEB_PKG
 restore_policy
 
 for tool in "${!TOOL_PKG[@]}" "${!DEB_PKG[@]}" python3 make g++; do

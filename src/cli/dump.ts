@@ -4,7 +4,7 @@
  */
 import type { MalformedOption, NdOption, RouterAdvertisement } from '../wire/types';
 import { INFINITY } from '../wire/types';
-import { printable } from '../observe/watch';
+import { printable } from '../observe/printable';
 import { formatMac } from '../net/ipv6';
 
 const onOff = (b: boolean): string => (b ? 'on' : 'off');

@@ -9,7 +9,8 @@ import { formatMac } from '../net/ipv6';
 import { toJson } from '../wire/json';
 import type { VrrpStatus } from '../vrrp/coordinator';
 import type { WatchStatus } from '../observe/types';
-import { describeOffers, printable } from '../observe/watch';
+import { describeOffers } from '../observe/watch';
+import { printable } from '../observe/printable';
 
 const ROLE_TEXT = { 'vrrp-peer': 'VRRP peer', allowed: 'allowed', unknown: 'unknown' } as const;
 

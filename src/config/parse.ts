@@ -640,24 +640,34 @@ class Parser {
     this.next();
     const statements: RawConditionStatement[] = [];
     const damping: RawDamping[] = [];
+    const closed = this.parseBlockStatements(`condition ${nameTok.text}`, keywordTok, () => {
+      const t = this.peek();
+      if (t.kind === 'string' && t.text === 'damping') damping.push(this.parseDamping());
+      else statements.push(this.parseConditionStatement());
+    });
+    if (closed) this.expectSemicolonAfterBlock(`condition ${nameTok.text}`);
+    return { keywordTok, nameTok, statements, damping };
+  }
+
+  /**
+   * The statements of a top-level block up to its `}` (the `{` read already), one `each` a
+   * statement. A block the file ends in, or that a new top-level block starts in, is reported
+   * (`label (line N) is not closed`) and what was read is kept: returns false then.
+   */
+  private parseBlockStatements(label: string, keywordTok: Token, each: () => void, newBlock: () => boolean = () => this.atTopLevelStart()): boolean {
     for (;;) {
       const t = this.peek();
       if (t.kind === '}') {
         this.next();
-        break;
+        return true;
       }
-      if (t.kind === 'eof' || this.atTopLevelStart()) {
+      if (t.kind === 'eof' || newBlock()) {
         // Report and keep what was read; the next definition is parsed normally.
-        this.error(t, `condition ${nameTok.text} (line ${keywordTok.line}) is not closed: missing '};'${t.kind === 'eof' ? '' : ` before the next ${t.text}`}`, 'E_SYNTAX');
-        return { keywordTok, nameTok, statements, damping };
+        this.error(t, `${label} (line ${keywordTok.line}) is not closed: missing '};'${t.kind === 'eof' ? '' : ` before the next ${t.text}`}`, 'E_SYNTAX');
+        return false;
       }
-      this.statement(() => {
-        if (t.kind === 'string' && t.text === 'damping') damping.push(this.parseDamping());
-        else statements.push(this.parseConditionStatement());
-      });
+      this.statement(each);
     }
-    this.expectSemicolonAfterBlock(`condition ${nameTok.text}`);
-    return { keywordTok, nameTok, statements, damping };
   }
 
   /** A kind statement: its first word and every token up to the `;`. */
@@ -757,20 +767,9 @@ class Parser {
     if (open.kind !== '{') this.fail(open, this.unexpectedMessage(open, `'{' after ${kind} ${nameTok.text}`), 'E_SYNTAX');
     this.next();
     const statements: RawVrrpStatement[] = [];
-    for (;;) {
-      const t = this.peek();
-      if (t.kind === '}') {
-        this.next();
-        break;
-      }
-      if (t.kind === 'eof' || this.atTopLevelStartInVrrp()) {
-        // Report and keep what was read; the next definition is parsed normally.
-        this.error(t, `${kind} ${nameTok.text} (line ${keywordTok.line}) is not closed: missing '};'${t.kind === 'eof' ? '' : ` before the next ${t.text}`}`, 'E_SYNTAX');
-        return { kind, keywordTok, nameTok, statements };
-      }
-      this.statement(() => statements.push(this.parseVrrpStatement()));
-    }
-    this.expectSemicolonAfterBlock(`${kind} ${nameTok.text}`);
+    const label = `${kind} ${nameTok.text}`;
+    const closed = this.parseBlockStatements(label, keywordTok, () => statements.push(this.parseVrrpStatement()), () => this.atTopLevelStartInVrrp());
+    if (closed) this.expectSemicolonAfterBlock(label);
     return { kind, keywordTok, nameTok, statements };
   }
 
@@ -847,21 +846,10 @@ class Parser {
     const keywordTok = this.next();
     this.next(); // '{'
     const statements: RawConditionStatement[] = [];
-    for (;;) {
-      const t = this.peek();
-      if (t.kind === '}') {
-        this.next();
-        break;
-      }
-      if (t.kind === 'eof' || this.atTopLevelStart()) {
-        this.error(t, `http (line ${keywordTok.line}) is not closed: missing '};'${t.kind === 'eof' ? '' : ` before the next ${t.text}`}`, 'E_SYNTAX');
-        return { keywordTok, statements };
-      }
-      this.statement(() => {
-        statements.push(this.parseWordStatement('an http statement (address or port)'));
-      });
-    }
-    this.expectSemicolonAfterBlock('http');
+    const closed = this.parseBlockStatements('http', keywordTok, () => {
+      statements.push(this.parseWordStatement('an http statement (address or port)'));
+    });
+    if (closed) this.expectSemicolonAfterBlock('http');
     return { keywordTok, statements };
   }
 

@@ -571,40 +571,14 @@ export class Daemon {
 
   private onPacket(p: IcmpPacket): void {
     this.counters.packetsReceived++;
-    if (p.data[0] === ICMP6.RouterSolicitation && p.hopLimit === 255) {
-      // Before any decoding: a solicitation whose answer is already on its way is only
-      // counted (an RS flood costs a lookup per packet). Anything else is validated below.
-      const rt = this.runtimeByIfindex(p.ifindex);
-      if (rt !== undefined && rt.advertiser.absorb(p.source, this.clock.now())) {
-        this.counters.rsReceived++;
-        return;
-      }
-    }
-    if (p.data[0] === ICMP6.RouterAdvertisement) {
-      // Before any decoding: an RA from a source the watch does not know, past its inspection
-      // rate, is only counted (a flood of spoofed sources costs no decode and no garbage).
-      const rt = this.runtimeByIfindex(p.ifindex);
-      // Only what validation would pass (hop limit 255 and a link-local source, RFC 4861 6.1.2)
-      // is rationed: anything else goes on to be dropped and counted as a drop, and cannot use
-      // up the inspections an on-link rogue would get.
-      const plausible = p.hopLimit === 255 && LINK_LOCAL.test(p.source);
-      if (rt !== undefined && plausible && p.source !== rt.sourceAddress && !this.isVrrpPeer(rt, p.source) && !rt.watch.admit(p.source, this.clock.now())) {
-        this.counters.raReceived++;
-        this.counters.raUninspected++;
-        if (rt.watch.floodedNow && !this.summaryDue.has(rt)) {
-          this.summaryDue.add(rt);
-          this.armSummary();
-        }
-        return;
-      }
-    }
+    const rt = this.runtimeByIfindex(p.ifindex);
+    if (rt !== undefined && this.shed(rt, p)) return;
     const v = validateReceived(p.data, { source: p.source, destination: p.destination, hopLimit: p.hopLimit, ifindex: p.ifindex });
     if (!v.ok) {
       this.drops.count(v.code);
       this.opts.log.debug(`dropped packet from ${p.source} on ifindex ${p.ifindex}: ${v.reason}`);
       return;
     }
-    const rt = this.runtimeByIfindex(p.ifindex);
     if (v.message.type === 'rs') {
       this.counters.rsReceived++;
       rt?.advertiser.solicit(p.source);
@@ -618,6 +592,36 @@ export class Daemon {
       }
       this.checkRa(rt, p.source, v.message);
     }
+  }
+
+  /**
+   * Before any decoding: a packet that can change nothing is only counted, so a flood costs a
+   * lookup per packet. A solicitation whose answer is already on its way; an RA from a source
+   * the watch does not know, past its inspection rate. Only what validation would pass is shed
+   * (hop limit 255; for an RA a link-local source, RFC 4861 6.1.2): anything else goes on to be
+   * dropped and counted as a drop, and cannot use up the inspections an on-link rogue would get.
+   */
+  private shed(rt: InterfaceRuntime, p: IcmpPacket): boolean {
+    if (p.hopLimit !== 255) return false;
+    const now = this.clock.now();
+    if (p.data[0] === ICMP6.RouterSolicitation) {
+      if (!rt.advertiser.absorb(p.source, now)) return false;
+      this.counters.rsReceived++;
+      return true;
+    }
+    if (p.data[0] !== ICMP6.RouterAdvertisement || !LINK_LOCAL.test(p.source) || p.source === rt.sourceAddress) return false;
+    if (this.isVrrpPeer(rt, p.source) || rt.watch.admit(p.source, now)) return false;
+    this.counters.raReceived++;
+    this.counters.raUninspected++;
+    if (rt.watch.floodedNow) this.summaryFor(rt);
+    return true;
+  }
+
+  /** `rt` has counts for the end-of-interval summary line: make sure a timer will write it. */
+  private summaryFor(rt: InterfaceRuntime): void {
+    if (this.summaryDue.has(rt)) return;
+    this.summaryDue.add(rt);
+    this.armSummary();
   }
 
   /** Inconsistency lines, whatever the interfaces, sources and fields. */
@@ -678,8 +682,7 @@ export class Daemon {
         this.opts.log.warn(`${rt.name}: ${what} ${source} (MAC ${v.router.mac ?? 'unknown: no source link-layer option'}) advertises ${describeOffers(v.router.offers)}; not in AllowedRouters (RFC 8475 section 5)${action}`);
       }
     } else if (v.detected) {
-      this.summaryDue.add(rt);
-      this.armSummary();
+      this.summaryFor(rt);
     }
   }
 

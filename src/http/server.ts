@@ -11,7 +11,7 @@ import { isIP } from 'node:net';
 import type { Logger } from '../daemon/log';
 import type { StampedEvent } from '../observe/types';
 import { ASSETS } from './assets';
-import { toJson } from './json';
+import { toJson } from '../wire/json';
 import { FirsthopMetrics } from './metrics';
 import type { HttpListen, StatusSource } from './types';
 

@@ -5,7 +5,6 @@
  * randomness are injected, so every rule below is unit-tested.
  */
 import type { InterfaceConfig } from '../config/types';
-import { isUnspecified } from '../net/ipv6';
 import { ALL_NODES } from '../net/ipv6';
 import type { Clock, TimerHandle } from './clock';
 
@@ -101,10 +100,7 @@ export class Advertiser {
       if (this.periodic) this.schedule(this.deps.clock.now(), 'initial');
       // `immediate` (a new VRRP Active): in this very turn, not after the event loop has run
       // the netlink notifications its own takeover caused.
-      if (immediate && this.timer !== undefined && this.nextAt !== undefined && this.nextAt <= this.deps.clock.now()) {
-        this.deps.clock.clearTimeout(this.timer);
-        this.fire();
-      }
+      if (immediate) this.sendIfDue(this.deps.clock.now());
     }
   }
 
@@ -139,11 +135,20 @@ export class Advertiser {
       // Due now (MinDelayBetweenRAs allows it): sent in this very turn, as soon as the event
       // that changed the RA is handled, not by a timer (Node's setTimeout(0) waits at least
       // 1 ms, and after the rest of the netlink batch).
-      if (this.timer !== undefined && this.nextAt !== undefined && this.nextAt <= at) {
-        this.deps.clock.clearTimeout(this.timer);
-        this.fire();
-      }
+      this.sendIfDue(at);
     }
+  }
+
+  /** Send the scheduled RA in this very turn if it is due at `now`, instead of by its timer. */
+  private sendIfDue(now: number): void {
+    if (this.timer === undefined || this.nextAt === undefined || this.nextAt > now) return;
+    this.deps.clock.clearTimeout(this.timer);
+    this.fire();
+  }
+
+  /** A solicitation from `source` is answered by unicast (RFC 7772, clients, UnicastOnly); sources are canonical, so :: is the unspecified one. */
+  private byUnicast(source: string): boolean {
+    return source !== '::' && (this.cfg.unicastOnly || this.cfg.advRaSolicitedUnicast || this.cfg.clients.length > 0);
   }
 
   /**
@@ -160,8 +165,7 @@ export class Advertiser {
     const multicastAnswers = !this.cfg.unicastOnly && !clients;
     const earliest = Math.max(now, this.lastMulticastAt + this.cfg.minDelayBetweenRas * 1000);
     const multicastSoon = multicastAnswers && this.nextAt !== undefined && this.nextAt <= earliest + MAX_RA_DELAY_TIME;
-    const specified = source !== '::';
-    if (specified && (this.cfg.unicastOnly || this.cfg.advRaSolicitedUnicast || clients)) {
+    if (this.byUnicast(source)) {
       if (this.unicast.has(source)) {
         this.stats.solicitationsReceived++;
         return true;
@@ -185,7 +189,6 @@ export class Advertiser {
       return;
     }
     const now = this.deps.clock.now();
-    const specified = !isUnspecified(source);
     if (this.cfg.clients.length > 0 && !this.cfg.clients.includes(source)) {
       // radvd `clients`: only the listed hosts are served.
       this.stats.solicitationsIgnored++;
@@ -193,7 +196,7 @@ export class Advertiser {
     }
     // RFC 4861 6.2.6: "MUST be delayed by a random time between 0 and MAX_RA_DELAY_TIME".
     const delay = this.deps.random() * MAX_RA_DELAY_TIME;
-    if (specified && (this.cfg.unicastOnly || this.cfg.advRaSolicitedUnicast || this.cfg.clients.length > 0)) {
+    if (this.byUnicast(source)) {
       if (this.unicast.has(source)) return; // one answer pending covers this one too
       const last = this.lastAnswered.get(source);
       if ((last !== undefined && now - last < PER_SOURCE_GAP) || !this.takeToken(now) || this.unicast.size >= MAX_PENDING_UNICAST) {

@@ -15,8 +15,6 @@ import type { RouterAdvertisement } from '../wire/types';
 import { formatMac } from '../net/ipv6';
 import type { Inconsistency } from './consistency';
 import { printable } from './printable';
-
-export { printable } from './printable';
 import type { Offers, RogueAction, RouterRole, SeenRouter, WatchStatus } from './types';
 
 export const DEFAULT_CAPACITY = 64;

@@ -5,7 +5,7 @@
  * its own namespaces and removes them, also on failure.
  */
 import assert from 'node:assert/strict';
-import { it } from 'node:test';
+import { it, type TestContext } from 'node:test';
 import { addresses, defaultRoutes, Lab, linkMtu, namespaceExists, rdisc6, routerHostPair, segment, waitFor, waitLinkLocal } from '../../src/lab/netns';
 import { sendNd } from '../../src/lab/craft';
 import { FIRSTHOP_MAIN, startFirsthop, type FirsthopHandle } from '../../src/lab/firsthop';
@@ -19,16 +19,24 @@ async function statusText(lab: Lab, ns: string, fh: FirsthopHandle): Promise<str
   return r.stdout;
 }
 
+/** A lab for one test, removed after it (its firsthop stopped first), namespaces checked gone. */
+function newLab(t: TestContext): { lab: Lab; handle: (fh: () => FirsthopHandle | undefined) => void } {
+  const lab = Lab.create('fhpar');
+  let current: () => FirsthopHandle | undefined = () => undefined;
+  t.after(async () => {
+    await current()?.stop();
+    const names = lab.namespaceNames();
+    await lab.destroy();
+    for (const n of names) assert.equal(namespaceExists(n), false, `namespace ${n} left behind`);
+  });
+  return { lab, handle: (fh) => (current = fh) };
+}
+
 describePrivileged('radvd parity with the Linux kernel as host', { timeout: 120_000 }, () => {
   it('AdvLinkMTU 1600 on a 1500-byte link: no MTU option; the host takes 1600 once both ends have MTU 9000', async (t) => {
-    const lab = Lab.create('fhpar');
+    const { lab, handle } = newLab(t);
     let fh: FirsthopHandle | undefined;
-    t.after(async () => {
-      await fh?.stop();
-      const names = lab.namespaceNames();
-      await lab.destroy();
-      for (const n of names) assert.equal(namespaceExists(n), false, `namespace ${n} left behind`);
-    });
+    handle(() => fh);
     const pair = await routerHostPair(lab);
     fh = await startFirsthop(lab, 'router', `interface ${pair.routerIf} {
     AdvSendAdvert on; MinRtrAdvInterval 3; MaxRtrAdvInterval 10;
@@ -69,14 +77,9 @@ describePrivileged('radvd parity with the Linux kernel as host', { timeout: 120_
   });
 
   it('Base6to4Interface: the host forms an address in 2002:V4ADDR:SLA::/64 once the interface has an IPv4 address', async (t) => {
-    const lab = Lab.create('fhpar');
+    const { lab, handle } = newLab(t);
     let fh: FirsthopHandle | undefined;
-    t.after(async () => {
-      await fh?.stop();
-      const names = lab.namespaceNames();
-      await lab.destroy();
-      for (const n of names) assert.equal(namespaceExists(n), false, `namespace ${n} left behind`);
-    });
+    handle(() => fh);
     const pair = await routerHostPair(lab);
     // The interface with the IPv4 address (a veth: the dummy module may be missing).
     await lab.ip('router', ['link', 'add', 'tun6to4', 'type', 'veth', 'peer', 'name', 'tun6to4p']);
@@ -110,14 +113,9 @@ describePrivileged('radvd parity with the Linux kernel as host', { timeout: 120_
   });
 
   it('an RA with one malformed option: the Linux host uses the rest (default route, SLAAC), firsthop checks it, reports the rogue, and dump marks the option', async (t) => {
-    const lab = Lab.create('fhpar');
+    const { lab, handle } = newLab(t);
     let fh: FirsthopHandle | undefined;
-    t.after(async () => {
-      await fh?.stop();
-      const names = lab.namespaceNames();
-      await lab.destroy();
-      for (const n of names) assert.equal(namespaceExists(n), false, `namespace ${n} left behind`);
-    });
+    handle(() => fh);
     const seg = await segment(lab);
     await seg.attach('router', 'lan0', 'router');
     await seg.attach('other', 'lan0', 'router');
