@@ -21,7 +21,7 @@ ROOT=$PWD
 # Paths relative to the repository, copied with their directories. For dist/ only *.js files
 # are taken (no source maps). With NPM_RUNTIME=1 the runtime npm packages are copied from
 # node_modules/; a bundle that inlines them sets it to 0.
-PAYLOAD=(bin/firsthop dist/firsthop.js dist/firsthop-http.js dist/firsthop-demo.js build/Release/firsthop_sys.node package.json)
+PAYLOAD=(bin/firsthop dist/firsthop.js dist/firsthop-http.js dist/firsthop-lab.js build/Release/firsthop_sys.node package.json)
 NPM_RUNTIME=1
 # -----------------------------------------------------------------------------------------
 

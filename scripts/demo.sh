@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Quick start, first command: install and build, then run the S1 and S7 demos on a namespace lab.
+# Quick start, first command: install and build, then run scenario S1 (firsthop lab run S1) on a namespace lab.
 set -euo pipefail
 # Root is needed (packages, network namespaces). Not root: start again through sudo when it is
 # installed; where you are root, sudo is not needed (a fresh machine may not have it).
@@ -12,4 +12,4 @@ if [ "$(id -u)" != 0 ]; then
 fi
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh >/tmp/firsthop-setup.log 2>&1 || { cat /tmp/firsthop-setup.log; exit 1; }
-exec node dist/src/cli/main.js demo
+exec node dist/src/cli/main.js lab run S1 "$@"

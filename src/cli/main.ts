@@ -26,7 +26,8 @@ const USAGE = `usage: firsthop [options]            run the daemon (radvd-compat
                                        what each interface advertises now, and why
        firsthop condition set NAME up|down [-s SOCKET]
                                        flip a manual condition
-       firsthop demo                   build the S1 lab, run firsthop, show what a host learned
+       firsthop lab list|run NAME|clean the scenarios S1-S8 on a lab of network namespaces
+       firsthop demo                   the same as firsthop lab run S1
        firsthop version
 
 options (radvd's):
@@ -79,9 +80,10 @@ async function main(argv: string[]): Promise<number> {
   if (sub === 'dump') return (await import('./run-dump')).runDump(argv.slice(1));
   if (sub === 'status') return (await import('./run-control')).runStatus(argv.slice(1));
   if (sub === 'condition') return (await import('./run-control')).runCondition(argv.slice(1));
-  if (sub === 'demo') {
-    const { runDemo } = await import('../lab/demo');
-    return runDemo();
+  // `demo` is the quick start's scenario: `lab run S1`.
+  if (sub === 'lab' || sub === 'demo') {
+    const { runLab } = await import('../lab/cli');
+    return runLab(sub === 'demo' ? ['run', 'S1', ...argv.slice(1)] : argv.slice(1));
   }
   if (sub === 'version') {
     process.stdout.write(`firsthop ${VERSION}\n`);

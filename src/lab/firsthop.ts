@@ -1,12 +1,12 @@
 /** Run the firsthop daemon inside a lab namespace, as the tests, the demo and the benchmarks do. */
 import { join, resolve } from 'node:path';
-import { existsSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import type { Lab } from './netns';
 
 /**
  * The firsthop command the lab runs: what ships, the bundle dist/firsthop.js that `npm run build`
- * writes (next to this file when this is the bundled demo, dist/firsthop-demo.js); without a
+ * writes (next to this file when this is the bundled lab, dist/firsthop-lab.js); without a
  * bundle (tsc alone), the unbundled dist/src/cli/main.js. FIRSTHOP_MAIN in the environment
  * overrides both. UNBUNDLED_MAIN is always the tsc output.
  */
@@ -46,6 +46,39 @@ export interface StartOptions {
   readonly command?: readonly string[];
   /** The command's script (default FIRSTHOP_MAIN). */
   readonly main?: string;
+  /**
+   * Log to `<lab dir>/<name>.log` (-m logfile; stdout and stderr go there too) instead of a pipe
+   * to this process, so the daemon outlives it: `firsthop lab run --keep`. The log is tailed.
+   */
+  readonly logFile?: boolean;
+}
+
+/** Feed what is appended to `path` to onData every 10 ms until the child exits (and once more then). */
+function tailFile(path: string, onData: (d: Buffer) => void, child: ChildProcess): void {
+  let offset = 0;
+  const read = (): void => {
+    let fd: number | undefined;
+    try {
+      fd = openSync(path, 'r');
+      const size = fstatSync(fd).size;
+      if (size > offset) {
+        const buf = Buffer.alloc(Math.min(size - offset, 1024 * 1024));
+        const n = readSync(fd, buf, 0, buf.length, offset);
+        offset += n;
+        onData(buf.subarray(0, n));
+      }
+    } catch {
+      // the lab directory may be gone already
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  };
+  const timer = setInterval(read, 10);
+  timer.unref();
+  child.once('exit', () => {
+    clearInterval(timer);
+    read();
+  });
 }
 
 export async function startFirsthop(lab: Lab, ns: string, config: string, opts: StartOptions = {}): Promise<FirsthopHandle> {
@@ -54,8 +87,13 @@ export async function startFirsthop(lab: Lab, ns: string, config: string, opts: 
   writeFileSync(configPath, config);
   const controlPath = join(lab.dir(), `${name}.sock`);
   const statePath = join(lab.dir(), `${name}.state.json`);
-  const argv = [...(opts.command ?? [process.execPath, opts.main ?? FIRSTHOP_MAIN]), '-n', '-C', configPath, '-p', join(lab.dir(), `${name}.pid`), '-s', controlPath, '--state', statePath, '-d', String(opts.debug ?? 2), ...(opts.args ?? [])];
-  const child = lab.spawn(ns, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logPath = join(lab.dir(), `${name}.log`);
+  const logArgs = opts.logFile === true ? ['-m', 'logfile', '-l', logPath] : [];
+  const argv = [...(opts.command ?? [process.execPath, opts.main ?? FIRSTHOP_MAIN]), '-n', '-C', configPath, '-p', join(lab.dir(), `${name}.pid`), '-s', controlPath, '--state', statePath, '-d', String(opts.debug ?? 2), ...logArgs, ...(opts.args ?? [])];
+  let logFd: number | undefined;
+  if (opts.logFile === true) logFd = openSync(logPath, 'a');
+  const child = lab.spawn(ns, argv, { stdio: logFd !== undefined ? ['ignore', logFd, logFd] : ['ignore', 'pipe', 'pipe'] });
+  if (logFd !== undefined) closeSync(logFd);
   let text = '';
   const waiters = new Set<() => void>();
   const onData = (d: Buffer): void => {
@@ -64,6 +102,7 @@ export async function startFirsthop(lab: Lab, ns: string, config: string, opts: 
   };
   child.stderr?.on('data', onData);
   child.stdout?.on('data', onData);
+  if (opts.logFile === true) tailFile(logPath, onData, child);
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const waitLog = (re: RegExp, timeoutMs = opts.timeoutMs ?? 10_000): Promise<void> =>
     new Promise<void>((resolvePromise, reject) => {

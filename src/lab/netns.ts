@@ -15,7 +15,7 @@
  * plus a radvd runner (./topology).
  */
 import { execFile, execFileSync, spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -306,6 +306,22 @@ export async function cleanupStale(prefix?: string, opts: CleanupStaleOptions = 
       log(`cleanupStale: ${name}: ${String(e)}`);
     }
   }
+  // Temp directories of the same labs (configs, logs, sockets of a `firsthop lab run --keep`).
+  let dirs: string[] = [];
+  try {
+    dirs = readdirSync(tmpdir());
+  } catch {
+    // no tmpdir listing: nothing to remove
+  }
+  for (const d of dirs) {
+    const parsed = parseLabNamespace(d, prefix);
+    if (!parsed || parsed.pid === process.pid || (!opts.force && pidAlive(parsed.pid))) continue;
+    try {
+      rmSync(join(tmpdir(), d), { recursive: true, force: true });
+    } catch (e) {
+      log(`cleanupStale: ${d}: ${String(e)}`);
+    }
+  }
   return removed;
 }
 
@@ -564,6 +580,26 @@ export class Lab {
   /** `cat FILE` inside a namespace (for /proc/sys/net, which is per namespace). */
   async readFile(ns: string, path: string): Promise<string> {
     return (await this.exec(ns, ['cat', path], { check: true })).stdout;
+  }
+
+  /**
+   * Leave the lab up after this process exits (`firsthop lab run --keep`): the lab leaves the
+   * exit registry, its processes are let go (our ends of their pipes closed: give daemons that
+   * must survive a log file instead of a pipe) and its temp directory stays. `cleanupStale()`
+   * (`firsthop lab clean`) removes it later, as it does a crashed run's. Returns the namespaces.
+   */
+  keep(): string[] {
+    this.assertLive();
+    this.destroyed = true;
+    liveLabs.delete(this);
+    uninstallHandlersIfIdle();
+    for (const t of this.children) {
+      t.child.stdout?.destroy();
+      t.child.stderr?.destroy();
+      t.child.unref();
+    }
+    this.children.clear();
+    return this.namespaceNames();
   }
 
   /**

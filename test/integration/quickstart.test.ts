@@ -54,7 +54,7 @@ describePrivileged('README quick start: root without sudo, root with sudo, anoth
     const path = `${stubs}:${tools}`;
     const demo = run(dir, 'demo.sh', 'root', path);
     assert.equal(demo.code, 0, demo.out);
-    assert.match(demo.out, /main\.js demo as uid 0/);
+    assert.match(demo.out, /main\.js lab run S1 as uid 0/);
     const test = run(dir, 'test.sh', 'root', path);
     assert.equal(test.code, 0, test.out);
     assert.match(test.out, /setup as uid 0[\s\S]*npm test as uid 0/);
@@ -65,7 +65,7 @@ describePrivileged('README quick start: root without sudo, root with sudo, anoth
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const r = run(dir, 'demo.sh', 'root', `${sudo}:${stubs}:${tools}`);
     assert.equal(r.code, 0, r.out);
-    assert.match(r.out, /main\.js demo as uid 0/);
+    assert.match(r.out, /main\.js lab run S1 as uid 0/);
     assert.doesNotMatch(r.out, /^sudo /m);
   });
 

@@ -1,0 +1,32 @@
+/**
+ * Every lab scenario (`firsthop lab run NAME --fast`) runs here in its fast setting and must
+ * reach its verdict: the checks of scenarios.md, judged from captures, the host kernel and
+ * the host's traffic. A failing run prints its whole timeline. No namespace may be left.
+ */
+import assert from 'node:assert/strict';
+import { after, it } from 'node:test';
+import { listNamespaces } from '../../src/lab/netns';
+import { SCENARIOS } from '../../src/lab/scenarios/index';
+import { runScenario } from '../../src/lab/scenarios/runner';
+import { renderText } from '../../src/lab/scenarios/render';
+import { describePrivileged } from '../helpers/privileged';
+
+const tools = [...new Set(['ping', 'tcpdump', ...SCENARIOS.flatMap((s) => s.needs ?? [])])];
+
+describePrivileged('lab scenarios, fast setting (firsthop lab run NAME --fast)', { tools, timeout: 30 * 60_000 }, () => {
+  after(async () => {
+    const left = (await listNamespaces()).filter((n) => n.startsWith(`fhscn-${process.pid.toString(36)}-`));
+    assert.deepEqual(left, [], 'every scenario removed its namespaces');
+  });
+
+  for (const s of SCENARIOS) {
+    it(`${s.name}: ${s.title}`, { timeout: Math.max(120, s.seconds.fast * 4) * 1000 }, async () => {
+      const lines: string[] = [];
+      const { result } = await runScenario(s, { fast: true, prefix: 'fhscn', out: (l) => lines.push(l) });
+      const text = `${lines.join('\n')}\n${renderText(result)}`;
+      assert.equal(result.error, undefined, text);
+      assert.ok(result.checks.length >= 3, `${s.name} has checks\n${text}`);
+      assert.equal(result.verdict, 'pass', text);
+    });
+  }
+});
