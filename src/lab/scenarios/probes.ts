@@ -306,6 +306,16 @@ export function defaultShow(e: KernelEvent, state: Map<string, string>): string 
     state.set(addr, st);
     return `address ${addr} ${st}${st === 'preferred' && pl !== undefined ? ` (preferred_lft ${pl})` : ''}`;
   }
+  if (e.kind === 'neigh') {
+    // Routers' link-local addresses only: their reachability decides which routes a host uses.
+    const m = /^(fe80::\S+) dev \S+(?: lladdr (\S+))?.* (\w+)$/.exec(e.text);
+    if (m === null) return undefined;
+    const st = e.deleted ? 'deleted' : (m[3] as string);
+    const key = `neigh ${m[1]}`;
+    if (state.get(key) === st) return undefined;
+    state.set(key, st);
+    return `neighbour ${m[1]}${m[2] !== undefined ? ` (${m[2]})` : ''} ${st}`;
+  }
   if (e.kind === 'link') {
     const m = /^\d+: ([^:@]+)(?:@\S+)?: <([^>]*)>/.exec(e.text);
     if (m === null) return undefined;
