@@ -3,7 +3,7 @@
  * picture: one band per lane, events as marks (hover for the text), series as step lines,
  * chains as arrows from the failure. Pure functions of a ScenarioResult.
  */
-import { LANES, fmtMs, type Lane, type ScenarioResult, type Series } from './timeline';
+import { LANES, fmtMs, type ChainStep, type Lane, type ScenarioResult, type Series } from './timeline';
 
 const LANE_TITLE: Record<Lane, string> = {
   failure: 'failure (lab)',
@@ -26,13 +26,28 @@ export function renderText(r: ScenarioResult): string {
     out.push('\nEnd to end (from the failure; kernel timestamps of captures, ip monitor, ping -D):');
     for (const c of r.chains) {
       out.push(`  ${c.name}:`);
-      for (const s of c.steps) out.push(`    ${s.tUs === undefined ? 'not seen'.padStart(9) : `${s.tUs < c.startUs ? '' : '+'}${fmtMs((s.tUs - c.startUs) / 1000)}`.padStart(9)}  ${s.what}`);
+      out.push(...chainLines(c.startUs, c.steps).map((l) => `  ${l}`));
     }
   }
   out.push(`\nVerdict of ${r.scenario}: ${r.verdict === 'pass' ? 'PASS' : 'FAIL'} (${r.checks.filter((c) => c.pass).length} of ${r.checks.length} checks)`);
   for (const c of r.checks) out.push(`  ${c.pass ? 'ok  ' : 'FAIL'} ${c.name}: ${c.detail}`);
   if (r.error !== undefined) out.push(`  error: ${r.error}`);
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * A chain's steps, each with its time from the failure and, after the first, from the step
+ * before that was seen: "+6.2 ms (+0.1)  host kernel deletes the route".
+ */
+export function chainLines(startUs: number, steps: readonly ChainStep[]): string[] {
+  let prev: number | undefined;
+  return steps.map((s) => {
+    if (s.tUs === undefined) return `  ${'not seen'.padStart(9)}              ${s.what}`;
+    const fromStart = `${s.tUs < startUs ? '' : '+'}${fmtMs((s.tUs - startUs) / 1000)}`.padStart(9);
+    const fromPrev = prev === undefined || s.tUs < prev ? '' : `(+${fmtMs((s.tUs - prev) / 1000)})`;
+    if (s.tUs >= startUs) prev = s.tUs;
+    return `  ${fromStart} ${fromPrev.padEnd(12)} ${s.what}`;
+  });
 }
 
 function esc(s: string): string {
@@ -69,10 +84,6 @@ export function renderSvg(r: ScenarioResult): string {
   parts.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
   parts.push(`<text x="10" y="20" font-size="15" font-weight="bold">${esc(`firsthop lab run ${r.scenario}: ${r.verdict === 'pass' ? 'PASS' : 'FAIL'}`)}</text>`);
   parts.push(`<text x="10" y="38" fill="#444">${esc(r.title)}${r.fast ? ' (fast setting)' : ''}</text>`);
-  // Failures: full-height red lines.
-  for (const e of r.events.filter((ev) => ev.lane === 'failure' && ev.key === true)) {
-    parts.push(`<line x1="${x(e.tUs).toFixed(1)}" y1="${top}" x2="${x(e.tUs).toFixed(1)}" y2="${y}" stroke="#c0392b" stroke-dasharray="4 3" stroke-width="1"><title>${esc(e.what)}</title></line>`);
-  }
   for (const row of rows) {
     parts.push(`<rect x="${left}" y="${row.y}" width="${W - left - right}" height="${row.h}" fill="${row.series === undefined ? '#f7f9fb' : '#fdfdfd'}" stroke="#dde"/>`);
     if (row.series === undefined) {
@@ -82,8 +93,9 @@ export function renderSvg(r: ScenarioResult): string {
       for (const e of evs) {
         const ex = x(e.tUs);
         parts.push(`<circle cx="${ex.toFixed(1)}" cy="${row.y + 14}" r="${e.key === true ? 5 : 3.5}" fill="${COLORS[row.lane]}"><title>${esc(`${fmtMs((e.tUs - r.startUs) / 1000)}: ${e.what} [${e.source}]`)}</title></circle>`);
-        if (ex - lastLabelX > 90) {
-          parts.push(`<text x="${(ex + 4).toFixed(1)}" y="${row.y + 34}" fill="#333" font-size="9">${esc(short(e.what))}</text>`);
+        if (ex - lastLabelX > 185) {
+          const end = ex > W - right - 180;
+          parts.push(`<text x="${(end ? ex - 4 : ex + 4).toFixed(1)}" y="${row.y + 34}" fill="#333" font-size="9"${end ? ' text-anchor="end"' : ''}>${esc(short(e.what))}</text>`);
           lastLabelX = ex;
         }
       }
@@ -104,6 +116,10 @@ export function renderSvg(r: ScenarioResult): string {
       if (prevY !== undefined) d += ` L${x(r.endUs).toFixed(1)},${prevY.toFixed(1)}`;
       parts.push(`<path d="${d}" fill="none" stroke="${COLORS[row.lane]}" stroke-width="1.5"><title>${esc(s.name)}</title></path>`);
     }
+  }
+  // Failures: full-height red lines over the lanes.
+  for (const e of r.events.filter((ev) => ev.lane === 'failure' && ev.key === true)) {
+    parts.push(`<line x1="${x(e.tUs).toFixed(1)}" y1="${top}" x2="${x(e.tUs).toFixed(1)}" y2="${y}" stroke="#c0392b" stroke-dasharray="4 3" stroke-width="1"><title>${esc(e.what)}</title></line>`);
   }
   // Time axis.
   const secs = span / 1e6;

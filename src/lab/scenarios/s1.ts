@@ -151,6 +151,20 @@ export async function s1Steady(ctx: ScenarioContext, gwLL: string, plrLL: string
   ctx.check('normal: the private-link router is not a default router', defs.every((r) => r.gateway !== plrLL), `${defs.length} default route(s), none via plr`);
 }
 
+/**
+ * Until one ping gets through: the links' carriers settle and every neighbour cache on the path
+ * is filled, as in a network that has been up for a while (the first pings of a fresh lab
+ * wait up to a second for a carrier or a neighbour resolution).
+ */
+export async function warmUp(ctx: ScenarioContext, ns: string, dst: string, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    const r = await ctx.lab.exec(ns, ['ping', '-6', '-n', '-c', '1', '-W', '1', dst]);
+    if (r.code === 0) return;
+  }
+  throw new Error(`${ns} cannot reach ${dst} in the steady state (${timeoutMs / 1000} s)`);
+}
+
 export const S1: Scenario = {
   name: 'S1',
   title: 'two buildings, a private link: cut -> the route goes at once; router dies -> it lasts its lifetime',
@@ -173,6 +187,7 @@ export const S1: Scenario = {
     await ctx.firsthop('gw', cfg.gw);
     const plr = await ctx.firsthop('plr', cfg.plr);
     await s1Steady(ctx, gwLL, plrLL, routeLifetime);
+    await warmUp(ctx, 'host', B2_SERVER);
     const ping = ctx.ping('host', B2_SERVER);
     const t0 = ctx.now();
     const viaPlr = await paths.waitFirst('through plr and the private link', t0, 5000);

@@ -13,6 +13,7 @@ import { realtimeMicros } from '../pcap';
 import { startFirsthop, type FirsthopHandle, type StartOptions } from '../firsthop';
 import { KernelWatch, PathWatch, Pinger, WireWatch, type KernelWatchOptions, type PathLink, type WireWatchOptions } from './probes';
 import { fmtMs, type ChainStep, type Lane, type Timeline } from './timeline';
+import { chainLines } from './render';
 
 export interface Scenario {
   /** 'S1', 'S1-vxlan', ... (case-insensitive on the command line). */
@@ -159,7 +160,8 @@ export class ScenarioContext {
     const all: ChainStep[] = steps.map(([what, tUs, source]) => ({ what, tUs, source }));
     this.tl.chain(name, t0, all);
     this.say(`    ${name}:`);
-    for (const s of all) this.say(`      ${s.tUs === undefined ? 'not seen'.padStart(9) : `${s.tUs < t0 ? '' : '+'}${fmtMs((s.tUs - t0) / 1000)}`.padStart(9)}  ${s.what}  [${s.source}]`);
+    const lines = chainLines(t0, all);
+    all.forEach((s, i) => this.say(`    ${lines[i]}  [${s.source}]`));
   }
 
   /** A verdict item: printed at once and in the summary. */
