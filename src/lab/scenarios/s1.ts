@@ -209,8 +209,11 @@ export const S1: Scenario = {
       ['first reply after it', reply, 'ping -D'],
     ]);
     const gap = longestGap(ping.replies(), cut, (reply ?? cut) + 1);
-    ctx.check('cut: the RIO goes to lifetime 0 at once', ra0 !== undefined && ra0.tUs - cut < 1_000_000, ra0 ? `RA ${fmtMs((ra0.tUs - cut) / 1000)} after the cut` : 'no RA with lifetime 0 within 2 s');
-    ctx.check('cut: the host drops the route at once, not after its lifetime', del !== undefined && del.tUs - cut < 1_000_000, del ? `route deleted ${fmtMs((del.tUs - cut) / 1000)} after the cut (its lifetime: ${routeLifetime} s)` : 'the route was not deleted within 2 s');
+    // "At once": firsthop's part is from the kernel's carrier notification to the RA; the
+    // kernel itself may hold a carrier change back for up to a second (its linkwatch queue).
+    ctx.check('cut: the RIO goes to lifetime 0 at once', ra0 !== undefined && carrier !== undefined && ra0.tUs - carrier.tUs < 50_000,
+      ra0 !== undefined && carrier !== undefined ? `RA ${fmtMs((ra0.tUs - carrier.tUs) / 1000)} after plr's kernel reported the lost carrier (${fmtMs((carrier.tUs - cut) / 1000)} after the cut)` : `no ${carrier === undefined ? 'carrier notification' : 'RA with lifetime 0'} within 2 s`);
+    ctx.check('cut: the host drops the route at once, not after its lifetime', del !== undefined && del.tUs - cut < 1_500_000, del ? `route deleted ${fmtMs((del.tUs - cut) / 1000)} after the cut (its lifetime: ${routeLifetime} s)` : 'the route was not deleted within 2 s');
     ctx.check('cut: traffic falls back to the default router', viaGw !== undefined && reply !== undefined, viaGw ? `through gw ${fmtMs((viaGw - cut) / 1000)} after the cut; longest gap between replies ${fmtMs(gap?.ms)}` : 'no echo request through gw within 3 s');
     await ctx.sleep(1000);
 
