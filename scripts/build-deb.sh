@@ -137,6 +137,7 @@ Maintainer: $MAINTAINER
 Installed-Size: $INSTALLED_SIZE
 Depends: nodejs (>= 20), $SHLIBS
 Recommends: nftables
+Suggests: iproute2, tcpdump, iputils-ping, bird2, keepalived
 Section: net
 Priority: optional
 Description: IPv6 first-hop daemon: Router Advertisements, conditional RAs, VRRPv3
