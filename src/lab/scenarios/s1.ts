@@ -18,6 +18,7 @@
 import { prepareHost, prepareRouter, routes, waitFor, waitLinkLocal } from '../inspect';
 import type { Lab } from '../netns';
 import type { Scenario, ScenarioContext } from './scenario';
+import type { KernelEvent, KernelWatch } from './probes';
 import { longestGap, fmtMs } from './timeline';
 
 export const B2_PREFIX = '2001:db8:2::/48';
@@ -116,7 +117,7 @@ export async function s1Topology(lab: Lab, privateLink: (lab: Lab) => Promise<vo
  * real cut does, without touching their own configuration (an interface set down by hand
  * would lose its IPv6 addresses and routes).
  */
-async function leasedLine(lab: Lab): Promise<void> {
+export async function leasedLine(lab: Lab): Promise<void> {
   await lab.addNamespace('line');
   await lab.addBridge('line', 'br0');
   await lab.addVeth('plr', 'priv0', 'line', 'l-plr', { masterB: 'br0' });
@@ -131,6 +132,17 @@ async function lineDown(lab: Lab): Promise<void> {
 
 async function lineUp(lab: Lab): Promise<void> {
   await Promise.all([lab.linkUp('line', 'l-plr'), lab.linkUp('line', 'l-b2')]);
+}
+
+/** A link notification of `ifname` saying its carrier is `up` (or lost). */
+export function carrierIs(ifname: string, up: boolean): (e: KernelEvent) => boolean {
+  const re = new RegExp(`^\\d+: ${ifname}[@:]`);
+  return (e) => e.kind === 'link' && re.test(e.text) && (up ? /LOWER_UP/.test(e.text) && !/NO-CARRIER/.test(e.text) : /NO-CARRIER/.test(e.text));
+}
+
+/** Follow a router's kernel for the carrier of one interface, on the failure lane. */
+export function carrierWatch(ctx: ScenarioContext, ns: string, ifname: string): Promise<KernelWatch> {
+  return ctx.kernel(ns, { lane: 'failure', label: `${ns} kernel`, show: (e) => (carrierIs(ifname, false)(e) ? `${ifname} lost carrier` : carrierIs(ifname, true)(e) ? `${ifname} carrier up` : undefined) });
 }
 
 /** Steady state: the host has its default route via gw and the RIO route via plr; traffic takes the private link. */
@@ -178,7 +190,7 @@ export const S1: Scenario = {
     const names = new Map([[gwLL, 'gw'], [plrLL, 'plr']]);
     const wire = await ctx.wire('host', 'h0', { track: [`route ${B2_PREFIX}`], names });
     const host = await ctx.kernel('host', { label: 'host' });
-    const plrKernel = await ctx.kernel('plr', { lane: 'failure', label: 'plr kernel', show: (e) => (e.kind === 'link' && /^\d+: priv0/.test(e.text) ? (/NO-CARRIER/.test(e.text) ? 'priv0 lost carrier' : /LOWER_UP/.test(e.text) ? 'priv0 carrier up' : undefined) : undefined) });
+    const plrKernel = await carrierWatch(ctx, 'plr', 'priv0');
     const paths = await ctx.paths([
       { label: 'through plr and the private link', ns: 'b2', ifname: 'priv0' },
       { label: 'through gw and the carrier', ns: 'b2', ifname: 'core0' },
@@ -196,7 +208,7 @@ export const S1: Scenario = {
 
     // 1. The private link is cut: b2's end goes down, plr loses carrier.
     const cut = await ctx.inject('the private link is cut (the line goes dark: plr and b2 lose carrier)', () => lineDown(lab));
-    const carrier = await plrKernel.wait((e) => e.kind === 'link' && /^\d+: priv0/.test(e.text) && /NO-CARRIER/.test(e.text), cut, 2000);
+    const carrier = await plrKernel.wait(carrierIs('priv0', false), cut, 2000);
     const ra0 = await wire.waitRa(`route ${B2_PREFIX}`, (v) => v === 0, cut, 2000, plrLL);
     const del = await host.wait((e) => e.kind === 'route' && e.deleted && e.text.startsWith(B2_PREFIX), cut, 2000);
     const viaGw = await paths.waitFirst('through gw and the carrier', cut, 3000);
@@ -219,7 +231,7 @@ export const S1: Scenario = {
 
     // 2. The private link comes back.
     const back = await ctx.inject('the private link is restored', () => lineUp(lab));
-    const carrierUp = await plrKernel.wait((e) => e.kind === 'link' && /^\d+: priv0/.test(e.text) && /LOWER_UP/.test(e.text) && !/NO-CARRIER/.test(e.text), back, 3000);
+    const carrierUp = await plrKernel.wait(carrierIs('priv0', true), back, 3000);
     const raUp = await wire.waitRa(`route ${B2_PREFIX}`, (v) => v > 0, back, 3000, plrLL);
     const add = await host.wait((e) => e.kind === 'route' && !e.deleted && e.text.startsWith(B2_PREFIX), back, 3000);
     const viaPlr2 = await paths.waitFirst('through plr and the private link', back, 4000);
