@@ -1,8 +1,9 @@
 /** Every lab scenario, in the order of scenarios.md. */
 import type { Scenario } from './scenario';
 import { S1 } from './s1';
+import { S2, S3 } from './s2';
 
-export const SCENARIOS: readonly Scenario[] = [S1];
+export const SCENARIOS: readonly Scenario[] = [S1, S2, S3];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name.toLowerCase() === name.toLowerCase());
