@@ -452,8 +452,8 @@ export const S2: Scenario = {
   seconds: { fast: 15, full: 50 },
   async run(ctx) {
     const holdS = ctx.pick(2, 30);
-    // firsthop's reaction to its netlink notification: at once, or MinDelayBetweenRAs after the last RA.
-    const reactMs = ctx.pick(500, 3500);
+    // firsthop's part, from R1's kernel notification to the RA: at once, unless an RA went out less than MinDelayBetweenRAs (0.03 s fast, 3 s full) before.
+    const reactMs = ctx.pick(200, 3500);
     const conf = ctx.fast ? fastConfig(PRIMARY_BACKUP_CONF, holdS) : PRIMARY_BACKUP_CONF;
     ctx.say(`Building S2: host -- R1 -- ISP A / ISP B -- server; examples/rfc8475-3.2.1-primary-backup.conf${ctx.fast ? ` with a ${holdS} s hold-down and MinDelayBetweenRAs 0.03` : ' as shipped (hold-down 30 s, MinDelayBetweenRAs 3 s)'}.`);
     const env = await s2Setup(ctx, conf, (isp, p) => (isp === ISP_A ? p > 600_000 : p === 0));
@@ -500,8 +500,8 @@ export const S3: Scenario = {
   seconds: { fast: 20, full: 60 },
   async run(ctx) {
     const holdS = ctx.pick(2, 30);
-    // firsthop's reaction to its netlink notification: at once, or MinDelayBetweenRAs after the last RA.
-    const reactMs = ctx.pick(500, 3500);
+    // firsthop's part, from R1's kernel notification to the RA: at once, unless an RA went out less than MinDelayBetweenRAs (0.03 s fast, 3 s full) before.
+    const reactMs = ctx.pick(200, 3500);
     // Steps apart by more than MinDelayBetweenRAs, so that each RA is the event's own.
     const gap = ctx.pick(1500, 4000);
     const conf = ctx.fast ? fastConfig(LOAD_BALANCING_CONF, holdS) : LOAD_BALANCING_CONF;
