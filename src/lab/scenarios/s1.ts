@@ -180,7 +180,7 @@ export async function warmUp(ctx: ScenarioContext, ns: string, dst: string, time
 export const S1: Scenario = {
   name: 'S1',
   title: 'two buildings, a private link: cut -> the route goes at once; router dies -> it lasts its lifetime',
-  seconds: { fast: 25, full: 90 },
+  seconds: { fast: 20, full: 50 },
   async run(ctx) {
     const { lab } = ctx;
     const routeLifetime = ctx.pick(10, 60);
