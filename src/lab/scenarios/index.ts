@@ -1,8 +1,10 @@
 /** Every lab scenario, in the order of scenarios.md. */
 import type { Scenario } from './scenario';
 import { S1 } from './s1';
+import { S1_VXLAN } from './s1-vxlan';
+import { S6 } from './s6';
 
-export const SCENARIOS: readonly Scenario[] = [S1];
+export const SCENARIOS: readonly Scenario[] = [S1, S1_VXLAN, S6];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name.toLowerCase() === name.toLowerCase());
