@@ -2,9 +2,11 @@
 import type { Scenario } from './scenario';
 import { S1 } from './s1';
 import { S1_MANY } from './s1-many';
+import { S1_VXLAN } from './s1-vxlan';
 import { S2, S3 } from './s2';
+import { S6 } from './s6';
 
-export const SCENARIOS: readonly Scenario[] = [S1, S1_MANY, S2, S3];
+export const SCENARIOS: readonly Scenario[] = [S1, S1_MANY, S1_VXLAN, S2, S3, S6];
 
 export function findScenario(name: string): Scenario | undefined {
   return SCENARIOS.find((s) => s.name.toLowerCase() === name.toLowerCase());
