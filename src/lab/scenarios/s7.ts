@@ -258,16 +258,16 @@ function defaultRouteEvents(host: KernelWatch, fromUs: number): KernelEvent[] {
   return host.all().filter((e) => e.kind === 'route' && e.tUs >= fromUs && /^default /.test(e.text));
 }
 
-/** Steady state: one default route via fe80::1, the neighbour entry at the virtual MAC, the ping through `via`. */
-async function steady(ctx: ScenarioContext, p: Probes, activeLL: string, via: Box, settleMs: number): Promise<Pinger> {
+/** Steady state: one default route via fe80::1, the neighbour entry at the virtual MAC, the ping through `via`; returns the ping and when the host had its route. */
+async function steady(ctx: ScenarioContext, p: Probes, activeLL: string, via: Box, settleMs: number): Promise<{ ping: Pinger; from: number }> {
   const { lab } = ctx;
   const defs = (await waitFor(async () => {
     const d = await hostDefaults(lab);
     return d.length === 1 && d[0]?.startsWith(`${VIP} dev h0`) === true ? d : undefined;
   }, { timeoutMs: 15_000, intervalMs: 50, what: `the host's only default route via ${VIP}` })) ?? [];
+  const t = ctx.now();
   // ping gives up at once without a route: it starts once the host has its default route.
   const ping = ctx.ping('host', NET.server6);
-  const t = ctx.now();
   const first = await p.paths.waitFirst(via.path, t, 5000);
   const reply = await ping.waitReply(t, 3000);
   await ctx.sleep(settleMs);
@@ -280,7 +280,7 @@ async function steady(ctx: ScenarioContext, p: Probes, activeLL: string, via: Bo
   const others = adv.filter((x) => x.src !== activeLL || x.srcMac !== VMAC);
   ctx.check('normal: only the Active advertises, from the virtual MAC', adv.length >= Math.floor(settleMs / 1000 / p.advertInt) - 1 && others.length === 0,
     `${adv.length} adverts in ${fmtMs(ms(t, ctx.now()))} (interval ${p.advertInt * 1000} ms), ${others.length} from elsewhere (${[...new Set(others.map((x) => `${x.src} ${x.srcMac}`))].join(', ') || 'none'})`);
-  return ping;
+  return { ping, from: t };
 }
 
 interface Takeover {
@@ -353,7 +353,7 @@ export const S7: Scenario = {
   name: 'S7',
   title: 'VRRPv3 pair: the Active dies -> the Backup takes over in ~3 advert intervals, the host keeps its default route; it comes back and preempts',
   needs: ['nft'],
-  seconds: { fast: 25, full: 50 },
+  seconds: { fast: 8, full: 30 },
   async run(ctx) {
     const { lab } = ctx;
     const advertInt = ctx.pick(0.1, 1);
@@ -367,18 +367,16 @@ export const S7: Scenario = {
     const cfg = (priority: number): string => s7Config({ priority, advertInt, preemptDelay });
     const fh1 = await ctx.firsthop('r1', cfg(150));
     await ctx.firsthop('r2', cfg(100));
-    const ping = await steady(ctx, p, r1.ll, r1, ctx.pick(1000, 3000));
+    const { ping, from } = await steady(ctx, p, r1.ll, r1, ctx.pick(1000, 3000));
 
     // 1. The Active dies.
     const dies = await ctx.inject('r1, the Active, dies (power loss: SIGKILL, both links down at once; no priority 0, no goodbye)', () => powerOff(lab, r1, fh1.child));
     const t = await takeover(ctx, p, ping, dies, r1, r2, { waitMs: mdi + 3000, raWaitMs: 1000 });
-    const neighAfter = p.host.all().find((e) => e.kind === 'neigh' && e.tUs >= dies && e.text.startsWith(`${VIP} `));
     ctx.chain('the Active dies', dies, [
       ['last VRRP advert from r1', t.oldLast?.tUs, 'capture on the host link'],
       ['first VRRP advert from r2 (Active)', t.newFirst?.tUs, 'capture on the host link'],
       ['unsolicited NA for fe80::1 (Router flag) from r2', t.na?.tUs, 'capture on the host link'],
       ['first RA from fe80::1 after the takeover', t.ra?.tUs, 'capture on the host link'],
-      ['host kernel: a change of the neighbour entry of fe80::1 (none needed: same MAC)', neighAfter?.tUs, 'ip monitor in host'],
       ['first echo request through r2', t.path, "capture on the server's link to r2"],
       ['first reply after it', t.reply, 'ping -D'],
     ]);
@@ -420,10 +418,10 @@ export const S7: Scenario = {
     ctx.check('back: one Active: r2 falls silent at once', back.newFirst !== undefined && r2After.length === 0,
       `${r2After.length} adverts from r2 more than 20 ms after r1's first`);
     ctx.check('back: r1 sends its NA and RA from fe80::1', naDetail(back.na).ok && back.ra !== undefined && back.ra.srcMac === VMAC, `${naDetail(back.na).text}; RA ${back.ra !== undefined ? `${fmtMs(ms(back.newFirst?.tUs, back.ra.tUs))} after r1's first advert` : 'not seen'}`);
-    ctx.check('back: the preemption costs the host (almost) nothing', back.path !== undefined && back.gapMs !== undefined && back.gapMs <= ctx.pick(100, 200),
+    ctx.check('back: the preemption costs the host (almost) nothing', back.path !== undefined && back.gapMs !== undefined && back.gapMs <= ctx.pick(150, 250),
       `traffic through r1 ${after(boots, back.path)} after the boot, longest gap between replies ${fmtMs(back.gapMs)}`);
     await ctx.sleep(ctx.pick(500, 1500));
-    await checkDefaultUntouched(ctx, p, dies, 'all along (death, takeover, preemption)');
+    await checkDefaultUntouched(ctx, p, from, 'all along (death, takeover, preemption)');
     checkRasOnlyFromVip(ctx, p);
     await ping.stop();
   },
@@ -436,7 +434,7 @@ export const S7_KEEPALIVED: Scenario = {
   name: 'S7-keepalived',
   title: 'VRRPv3 with keepalived as the peer: each direction of failover; keepalived sends no RAs, the host keeps its route',
   needs: ['keepalived', 'nft'],
-  seconds: { fast: 30, full: 60 },
+  seconds: { fast: 12, full: 45 },
   async run(ctx) {
     const { lab } = ctx;
     const advertInt = ctx.pick(0.1, 1);
@@ -451,7 +449,7 @@ export const S7_KEEPALIVED: Scenario = {
     await waitFor(async () => ((await hostDefaults(lab)).length === 1 ? true : undefined), { timeoutMs: 10_000, intervalMs: 50, what: 'firsthop Active, the host routing via fe80::1' });
     let ka = startKeepalived(ctx, 'r2', 100, advertInt, 'r2 keepalived');
     await ka.waitLog(/\(VI_1\) Entering BACKUP STATE/, 10_000);
-    const ping = await steady(ctx, p, r1.ll, r1, ctx.pick(1000, 3000));
+    const { ping, from } = await steady(ctx, p, r1.ll, r1, ctx.pick(1000, 3000));
     const vmacs = JSON.parse((await lab.ip('r2', ['-j', 'link', 'show', 'type', 'macvlan'])).stdout || '[]') as Array<{ ifname: string; address?: string; flags?: string[]; operstate?: string }>;
     const kaVmac = vmacs.map((l) => `${l.ifname.replace(/@.*$/, '')} MAC ${l.address ?? '?'} ${l.flags?.includes('UP') === true ? 'UP' : 'down'} (${l.operstate ?? '?'})`).join(', ') || 'none';
     ctx.say(`  keepalived, Backup on r2: its macvlan ${kaVmac}`);
@@ -545,8 +543,8 @@ export const S7_KEEPALIVED: Scenario = {
     ctx.check('keepalived dies: the outage is bounded', f.reply !== undefined && f.gapMs !== undefined && f.gapMs <= mdiFh + margin,
       `longest gap ${fmtMs(f.gapMs)} (bound ${fmtMs(mdiFh + margin)}); traffic through r1 ${after(kdies, f.path)} after the death`);
     await ctx.sleep(ctx.pick(700, 2000));
-    await checkDefaultUntouched(ctx, p, dies, 'all along (both failovers, both preemptions)');
-    await checkNeighbour(ctx, p, dies, 'all along');
+    await checkDefaultUntouched(ctx, p, from, 'all along (both failovers, both preemptions)');
+    await checkNeighbour(ctx, p, from, 'all along');
     checkRasOnlyFromVip(ctx, p);
     await ping.stop();
   },

@@ -6,10 +6,13 @@
  *                        |                 | up0
  *                  rogue (lan0)          server      2001:db8:ff::1 on lo
  *
- * The rogue is a box that does not forward (a travel router plugged in backwards, a
- * misconfigured Windows ICS): it sends RAs with a default route (preference high), a foreign
- * prefix 2001:db8:bad::/64 and an RDNSS server, every few seconds (src/lab/rogue.ts). The host
- * pings the server every 10 ms from its legitimate address.
+ * The rogue is a router with nowhere to send: a travel router plugged in backwards (its LAN
+ * port on our LAN, its WAN port empty), forwarding on, no route beyond the LAN. It sends RAs
+ * with a default route (preference high), a foreign prefix 2001:db8:bad::/64 and an RDNSS
+ * server, every few seconds (src/lab/rogue.ts). The host pings the server every 10 ms from its
+ * legitimate address. (A rogue that does not forward at all loses the host by itself after
+ * about 5 s of traffic: the host's NUD probe is answered by an NA without the Router flag, and
+ * the host drops it as a default router, RFC 4861 7.2.5, until its next RA.)
  *
  * Phase 1, RogueRAWithdraw off: firsthop reports the rogue. The report is timed from when it
  * becomes visible from outside: a poller inside gw's namespace reads firsthop's Prometheus
@@ -45,6 +48,8 @@ const PATH_GW = 'through gw';
 const PATH_ROGUE = 'to the rogue';
 
 const ms = (a: number | undefined, b: number | undefined): number | undefined => (a === undefined || b === undefined ? undefined : (b - a) / 1000);
+/** Where the previous poll's answer lies relative to the RA: '3.2 ms before the RA', '0.4 ms after the RA'. */
+const pollBefore = (prevUs: number, raUs: number): string => `${fmtMs(Math.abs(prevUs - raUs) / 1000)} ${prevUs <= raUs ? 'before' : 'after'} the RA`;
 
 function gwConfig(withdraw: boolean): string {
   return `# S8: the LAN's only router; it watches the link for other routers.
@@ -197,16 +202,16 @@ function startRogue(sender: RaSender, rogueMac: string, everyMs: number): { stop
 export const S8: Scenario = {
   name: 'S8',
   title: 'a rogue router on the LAN: reported within one RA (countermeasure off), then withdrawn in its name (RogueRAWithdraw on)',
-  seconds: { fast: 20, full: 45 },
+  seconds: { fast: 12, full: 35 },
   async run(ctx) {
     const { lab } = ctx;
     const every = ctx.pick(1500, 5000);
     ctx.say('Building S8: a LAN with gw (firsthop), the host and a rogue box; a server behind gw.');
-    ctx.say(`  the rogue sends an RA every ${every / 1000} s: default route (preference high, lifetime 1800 s), ${ROGUE_PREFIX}, RDNSS ${ROGUE_DNS}; it does not forward.`);
+    ctx.say(`  the rogue (a router with no uplink) sends an RA every ${every / 1000} s: default route (preference high, lifetime 1800 s), ${ROGUE_PREFIX}, RDNSS ${ROGUE_DNS}.`);
     const seg = await segment(lab, { switchNs: 'sw', bridge: 'br0' });
     await seg.attach('gw', 'lan0', 'router');
     await seg.attach('host', 'h0', 'host');
-    await seg.attach('rogue', 'lan0', 'none');
+    await seg.attach('rogue', 'lan0', 'router'); // forwarding on, nowhere to forward to
     await lab.addNamespace('server');
     await lab.addVeth('gw', 'up0', 'server', 's0');
     await prepareRouter(lab, 'gw', 'up0');
@@ -221,6 +226,8 @@ export const S8: Scenario = {
     const gwMac = (await linkInfo(lab, 'gw', 'lan0')).address ?? '';
     const rogueMac = (await linkInfo(lab, 'rogue', 'lan0')).address ?? '';
     ctx.say(`  gw ${gwLL} (MAC ${gwMac}), rogue ${rogueLL} (MAC ${rogueMac})`);
+    ctx.say(`  firsthop's report is read from outside: GET /metrics on [::1]:${HTTP_PORT} (--http) every ${POLL_MS} ms from inside gw's namespace, as monitoring would scrape it`);
+    ctx.say('  (/metrics, not /api/status, whose answer is reused for 200 ms; the status is read once, for the source, MAC and offers).');
 
     const names = new Map([[gwLL, 'gw'], [rogueLL, 'rogue']]);
     const wire = await ctx.wire('host', 'h0', { track: ['router', ROGUE_PREFIX], names });
@@ -278,13 +285,13 @@ export const S8: Scenario = {
         ["the host's first echo request to the rogue", hijack, "capture on the rogue's port"],
         ["the rogue's second RA", ra2?.tUs, 'capture on the host link'],
       ]);
-      if (report !== undefined) ctx.event('daemon', report.t, `firsthop over HTTP: ${M.detections} = ${MetricsWatch.value(report, M.detections)}, ${M.rogues} = ${MetricsWatch.value(report, M.rogues)}, ${M.rogueRas} = ${MetricsWatch.value(report, M.rogueRas)}`, `HTTP /metrics polled every ${POLL_MS} ms (answer received ${fmtMs(ms(r0, report.t))} after the RA; the poll answered ${fmtMs(ms(report.prev, r0))} before it did not show it)`, true);
+      if (report !== undefined) ctx.event('daemon', report.t, `firsthop over HTTP: ${M.detections} = ${MetricsWatch.value(report, M.detections)}, ${M.rogues} = ${MetricsWatch.value(report, M.rogues)}, ${M.rogueRas} = ${MetricsWatch.value(report, M.rogueRas)}`, `HTTP /metrics polled every ${POLL_MS} ms (answer received ${fmtMs(ms(r0, report.t))} after the RA; the poll answered ${pollBefore(report.prev, r0)} did not show it)`, true);
       ctx.check("rogue: the host takes the rogue's default route and address (what is at stake)", addDef !== undefined && addAddr !== undefined && addDef.tUs - r0 < 100_000,
         addDef !== undefined ? `default route via the rogue ${fmtMs(ms(r0, addDef.tUs))} after its RA, address ${addAddr !== undefined ? `${fmtMs(ms(r0, addAddr.tUs))}` : 'not seen'}` : 'the host ignored the rogue');
-      ctx.check('rogue: its RAs hijack the host\'s traffic (the rogue does not forward)', hijack !== undefined, hijack !== undefined ? `echo requests reach the rogue ${fmtMs(ms(r0, hijack))} after its RA; the last reply came ${fmtMs(ms(lastReply, hijack))} before` : 'no echo request reached the rogue');
+      ctx.check("rogue: its RAs hijack the host's traffic (the rogue has nowhere to send it)", hijack !== undefined, hijack !== undefined ? `echo requests reach the rogue ${fmtMs(ms(r0, hijack))} after its RA; the last reply came ${fmtMs(ms(lastReply, hijack))} before` : 'no echo request reached the rogue');
       const within = report !== undefined && report.t - r0 <= 1_000_000 && (ra2 === undefined || report.t < ra2.tUs) && MetricsWatch.value(report, M.rogueRas) === 1;
       ctx.check('rogue: firsthop reports it within one RA (visible over HTTP before its second RA)', within,
-        report !== undefined ? `visible ${fmtMs(ms(r0, report.t))} after the rogue's first RA (the poll before, answered ${fmtMs(ms(report.prev, r0))} before the RA, did not show it), with ${MetricsWatch.value(report, M.rogueRas)} rogue RA counted; the second RA came ${fmtMs(ms(r0, ra2?.tUs))} after the first` : 'no detection in /metrics within 3 s');
+        report !== undefined ? `visible ${fmtMs(ms(r0, report.t))} after the rogue's first RA (the poll before, answered ${pollBefore(report.prev, r0)}, did not show it), with ${MetricsWatch.value(report, M.rogueRas)} rogue RA counted; the second RA came ${fmtMs(ms(r0, ra2?.tUs))} after the first` : 'no detection in /metrics within 3 s');
       const heard = await routersHeard(lab, 'gw', base);
       const me = heard.find((r) => r.source === rogueLL);
       const offersOk = me !== undefined && me.rogue && me.role === 'unknown' && me.mac === rogueMac && me.offers.defaultRoute && me.offers.routerLifetime === 1800 && me.offers.prefixes.includes(ROGUE_PREFIX) && me.offers.rdnss.includes(ROGUE_DNS);
@@ -359,7 +366,7 @@ export const S8: Scenario = {
       ctx.say(`    later rogue RAs: ${later.length}, answered within 50 ms: ${answered.filter((a) => a !== undefined).length}; the host's route via the rogue lived ${lives.map((l) => fmtMs(l)).join(', ') || '-'} each time; longest gap between replies ${fmtMs(gapOn?.ms)}`);
       ctx.check('on: every later rogue RA is answered; the rogue route lives at most 100 ms on the host', later.length >= 1 && answered.every((a) => a !== undefined) && lives.length === later.length && lives.every((l) => l <= 100),
         `${later.length} later rogue RAs, ${answered.filter((a) => a !== undefined).length} answered within 50 ms; route via the rogue lived ${lives.map((l) => fmtMs(l)).join(', ') || '-'}`);
-      ctx.check('on: the host\'s traffic keeps flowing while the rogue goes on', gapOn !== undefined && gapOn.ms <= 100,
+      ctx.check("on: the host's traffic keeps flowing while the rogue goes on", gapOn !== undefined && gapOn.ms <= 250,
         `longest gap between replies after the first withdrawal: ${fmtMs(gapOn?.ms)} over ${fmtMs(ms(keepFrom, ctx.now()))}`);
       const { sample: m2, asOf: end2 } = await metrics.now();
       const wireWithdrawals = wire.packets().filter((p) => isWithdrawal(p) && p.tUs < end2).length;
