@@ -472,7 +472,7 @@ export const S7_KEEPALIVED: Scenario = {
       take !== undefined ? `firsthop's last advert -> keepalived's first: ${fmtMs(take)} (Master_Down_Interval ${fmtMs(mdiKa)}, allowed ${fmtMs(mdiKa - 30)} .. ${fmtMs(mdiKa + margin)})` : 'no advert from keepalived');
     ctx.check('firsthop dies: keepalived advertises from the virtual MAC', t.newFirst?.srcMac === VMAC, `keepalived's adverts from MAC ${t.newFirst?.srcMac ?? '-'}`);
     if (t.path !== undefined && t.newFirst !== undefined && t.path < t.newFirst.tUs) {
-      ctx.say(`    the host's traffic went through r2 ${fmtMs(ms(t.path, t.newFirst.tUs))} before keepalived's first advert: keepalived keeps its macvlan with the virtual MAC up while Backup, the switch floods frames for the virtual MAC once r1's port is gone, and r2's kernel forwards them (RFC 9568 6.4.2 says a Backup must not accept them)`);
+      ctx.say(`    the host's traffic went through r2 ${fmtMs(ms(t.path, t.newFirst.tUs))} before keepalived's first advert: keepalived keeps its macvlan with the virtual MAC up while Backup, the switch floods frames for the virtual MAC once r1's port is gone, and r2's kernel forwards them (RFC 9568 6.4.2: a Backup MUST NOT forward packets whose destination MAC is the virtual router MAC; see also docs/benchmarks.md)`);
     }
     const naKa = naDetail(t.na);
     ctx.say(`    keepalived's NA: ${naKa.text}`);
