@@ -290,7 +290,10 @@ interface Takeover {
   readonly ra: WirePacket | undefined;
   readonly path: number | undefined;
   readonly reply: number | undefined;
+  /** The longest gap between replies (the whole round trip). */
   readonly gapMs: number | undefined;
+  /** The longest gap between the host's echo requests reaching the server, by either router: the first hop alone. */
+  readonly fwdGapMs: number | undefined;
 }
 
 /**
@@ -308,7 +311,25 @@ async function takeover(ctx: ScenarioContext, p: Probes, ping: Pinger, t0: numbe
   const path = await p.paths.waitFirst(to.path, t0, o.waitMs);
   const reply = await ping.waitReply(path ?? t0, 3000);
   const gap = longestGap(ping.replies(), t0, (reply ?? ctx.now()) + 1);
-  return { oldLast, newFirst, na, ra, path, reply, gapMs: gap?.ms };
+  const fwd = longestGap([...p.paths.times(PATH_R1), ...p.paths.times(PATH_R2)], t0, (path ?? ctx.now()) + 1);
+  return { oldLast, newFirst, na, ra, path, reply, gapMs: gap?.ms, fwdGapMs: fwd?.ms };
+}
+
+/**
+ * What the return path may add to the outage. The server reaches the LAN over both routers (a
+ * multipath route skipping a nexthop whose link lost carrier); when the dead router carried the
+ * replies, the server moves them only once the kernel's linkwatch handles its link's carrier
+ * loss, which it may defer by up to 1 s (non-urgent events: a veth whose ifindex equals its
+ * peer's, as s2 and r2's up0 are, 3 and 3; a physical NIC too). Seen in about half the fast
+ * runs of S7-keepalived when r2 dies: requests through r1 after Master_Down_Interval, replies
+ * 0.55 to 1.04 s after the death. The first hop is judged on the requests; the round trip gets this allowance.
+ */
+const RETURN_PATH_MS = 1000;
+
+/** The outage of a takeover: the host's requests reach the server again within `boundMs`, the replies within boundMs + RETURN_PATH_MS. */
+function checkOutage(ctx: ScenarioContext, name: string, t: Takeover, t0: number, boundMs: number, via: string): void {
+  ctx.check(name, t.path !== undefined && t.fwdGapMs !== undefined && t.fwdGapMs <= boundMs && t.reply !== undefined && t.gapMs !== undefined && t.gapMs <= boundMs + RETURN_PATH_MS,
+    `the host's echo requests reached the server ${via} ${after(t0, t.path)} after the failure, longest gap ${fmtMs(t.fwdGapMs)} (bound ${fmtMs(boundMs)}); replies: longest gap ${fmtMs(t.gapMs)} (bound ${fmtMs(boundMs + RETURN_PATH_MS)}, the server's return path included)`);
 }
 
 /** The takeover's NA: from fe80::1 and the virtual MAC, R=1 S=0 O=1, target link-layer address the virtual MAC. */
@@ -390,8 +411,7 @@ export const S7: Scenario = {
       t.ra !== undefined ? `RA from ${t.ra.src} (MAC ${t.ra.srcMac}) ${fmtMs(ms(t.newFirst?.tUs, t.ra.tUs))} after r2's first advert` : 'no RA from fe80::1 within 1 s');
     ctx.check('dies: r2 forwards nothing while it is Backup (RFC 9568 6.4.2: its virtual MAC is not up)', t.path !== undefined && t.newFirst !== undefined && t.path >= t.newFirst.tUs - 1000,
       `first echo request through r2 ${fmtMs(ms(t.newFirst?.tUs, t.path))} after its first advert`);
-    ctx.check('dies: the outage is bounded by Master_Down_Interval', t.gapMs !== undefined && t.reply !== undefined && t.gapMs <= mdi + margin,
-      `longest gap between replies ${fmtMs(t.gapMs)} (bound ${fmtMs(mdi + margin)}); traffic through r2 ${after(dies, t.path)} after the death`);
+    checkOutage(ctx, 'dies: the outage is bounded by Master_Down_Interval', t, dies, mdi + margin, 'through r2');
     await ctx.sleep(ctx.pick(1000, 3000));
     await checkDefaultUntouched(ctx, p, dies, 'dies');
     await checkNeighbour(ctx, p, dies, 'dies');
@@ -478,8 +498,9 @@ export const S7_KEEPALIVED: Scenario = {
     ctx.say(`    keepalived's NA: ${naKa.text}`);
     const defs = await hostDefaults(lab);
     ctx.say(`    no RA from keepalived (${t.ra === undefined ? 'none' : 'one'} within ${ctx.pick(1.5, 4)} s); the host's default route: ${defs.join('; ')}`);
-    ctx.check('firsthop dies: without RAs the host keeps its route (its lifetime) and its traffic flows through the virtual MAC', defs.length === 1 && defs[0]?.startsWith(`${VIP} dev h0`) === true && t.path !== undefined && t.reply !== undefined && t.gapMs !== undefined && t.gapMs <= mdiKa + margin,
-      `default ${defs.join('; ') || 'none'}; traffic through r2 ${after(dies, t.path)} after the death, longest gap ${fmtMs(t.gapMs)} (bound ${fmtMs(mdiKa + margin)})`);
+    ctx.check('firsthop dies: the host keeps its default route on its remaining lifetime', defs.length === 1 && defs[0]?.startsWith(`${VIP} dev h0`) === true,
+      `${t.ra === undefined ? 'no RA from keepalived' : 'an RA came'}; default ${defs.join('; ') || 'none'}`);
+    checkOutage(ctx, 'firsthop dies: the traffic flows through keepalived via the virtual MAC, outage bounded', t, dies, mdiKa + margin, 'through r2');
     await checkDefaultUntouched(ctx, p, dies, 'firsthop dies');
     await checkNeighbour(ctx, p, dies, 'firsthop dies');
     await ctx.sleep(ctx.pick(500, 2000));
@@ -540,8 +561,7 @@ export const S7_KEEPALIVED: Scenario = {
       `${naDetail(f.na).text}; RA ${f.ra !== undefined ? `${fmtMs(ms(f.newFirst?.tUs, f.ra.tUs))} after firsthop's first advert, MAC ${f.ra.srcMac}` : 'not seen'}`);
     ctx.check('keepalived dies: firsthop forwarded nothing while it was Backup', f.path !== undefined && f.newFirst !== undefined && f.path >= f.newFirst.tUs - 1000,
       `first echo request through r1 ${fmtMs(ms(f.newFirst?.tUs, f.path))} after its first advert`);
-    ctx.check('keepalived dies: the outage is bounded', f.reply !== undefined && f.gapMs !== undefined && f.gapMs <= mdiFh + margin,
-      `longest gap ${fmtMs(f.gapMs)} (bound ${fmtMs(mdiFh + margin)}); traffic through r1 ${after(kdies, f.path)} after the death`);
+    checkOutage(ctx, 'keepalived dies: the outage is bounded by Master_Down_Interval', f, kdies, mdiFh + margin, 'through r1');
     await ctx.sleep(ctx.pick(700, 2000));
     await checkDefaultUntouched(ctx, p, from, 'all along (both failovers, both preemptions)');
     await checkNeighbour(ctx, p, from, 'all along');
