@@ -24,7 +24,7 @@ export interface RunOptions {
 
 /** Commands every scenario needs, and the Debian package that has each. */
 const BASE_TOOLS: ReadonlyArray<readonly [string, string]> = [['ip', 'iproute2'], ['tcpdump', 'tcpdump'], ['ping', 'iputils-ping']];
-const PACKAGES: Readonly<Record<string, string>> = { bird: 'bird2', birdc: 'bird2', keepalived: 'keepalived' };
+const PACKAGES: Readonly<Record<string, string>> = { bird: 'bird2', birdc: 'bird2', keepalived: 'keepalived', nft: 'nftables' };
 
 function have(cmd: string): boolean {
   try {
