@@ -14,8 +14,8 @@
  *
  * A host with addresses from both ISPs picks the source of each new connection by RFC 6724
  * (a deprecated address only when nothing else is left); so the data plane is measured with
- * new pings (one `ping -c 1` process each, every 100 ms, the kernel choosing the source every
- * time), captured on the host's link and at the Internet's side of each ISP, by source.
+ * new pings (a `ping -c 1` process every 100 ms, the kernel choosing the source each time),
+ * captured on the host's link and at the Internet's side of each ISP, by source.
  */
 import type { ChildProcess } from 'node:child_process';
 import { addresses, waitFor } from '../inspect';
@@ -110,6 +110,27 @@ export async function sourceRoute(lab: Lab, ns: string, site: string, table: num
 }
 
 // ---------------------------------------------------------------------------
+// The routers' kernels
+
+/** Link notifications of the uplink wan0: carrier lost, carrier back. */
+const isWan0 = (e: KernelEvent): boolean => e.kind === 'link' && /^\d+: wan0/.test(e.text);
+export const noCarrier = (e: KernelEvent): boolean => isWan0(e) && /NO-CARRIER/.test(e.text);
+export const carrierUp = (e: KernelEvent): boolean => isWan0(e) && /LOWER_UP/.test(e.text) && !/NO-CARRIER/.test(e.text);
+/** BIRD's route to `isp`'s uplink subnet added to, or deleted from, a router's kernel. */
+export const uplinkRoute = (isp: Isp, deleted: boolean) => (e: KernelEvent): boolean => e.kind === 'route' && e.deleted === deleted && e.text.startsWith(`${isp.uplinkNet} `) && / proto bird/.test(e.text);
+
+/** A router's kernel on the failure lane (KernelWatch's show): its uplink's carrier, and BIRD's routes to the uplinks. */
+export function routerShow(e: KernelEvent): string | undefined {
+  if (noCarrier(e)) return 'wan0 lost carrier';
+  if (carrierUp(e)) return 'wan0 carrier up';
+  for (const isp of [ISP_A, ISP_B]) {
+    if (uplinkRoute(isp, true)(e)) return `route to ISP ${isp.name}'s uplink ${isp.uplinkNet} deleted (BIRD)`;
+    if (uplinkRoute(isp, false)(e)) return `route to ISP ${isp.name}'s uplink ${isp.uplinkNet} added (BIRD): ${e.text.replace(/ metric \d+| pref medium/g, '')}`;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------
 // The host's addresses, from its kernel's notifications
 
 /**
@@ -127,9 +148,9 @@ export function addressState(text: string, isp: Isp): 'deprecated' | 'preferred'
 // New pings
 
 /**
- * A new ping every intervalMs from a namespace: `ping -c 1` processes one after the other, so
- * the kernel picks the source address anew for each (as for a new connection), where one
- * long-running ping keeps the address it started with. Replies are timed by `ping -D`.
+ * A new ping every intervalMs from a namespace: a `ping -c 1` process each time, so the kernel
+ * picks the source address anew for each (as for a new connection), where one long-running
+ * ping keeps the address it started with. Replies are timed by `ping -D`.
  */
 export class NewPings {
   private text = '';
@@ -144,7 +165,8 @@ export class NewPings {
   }
 
   static start(lab: Lab, ns: string, dst: string, intervalMs = 100): NewPings {
-    const script = `while :; do ping -6 -n -D -c 1 -W 0.5 ${dst}; sleep ${intervalMs / 1000}; done`;
+    // Each ping in the background: one waiting for a lost reply does not hold the next back.
+    const script = `while :; do ping -6 -n -D -c 1 -W 1 ${dst} & sleep ${intervalMs / 1000}; done`;
     return new NewPings(lab, lab.spawn(ns, ['sh', '-c', script], { stdio: ['ignore', 'pipe', 'ignore'] }), `new pings ${ns} -> ${dst}`);
   }
 
@@ -284,22 +306,25 @@ export async function steadyOnA(ctx: ScenarioContext, d: DataWatches): Promise<v
 }
 
 /**
- * After the switch to `to` (`switchUs`: when the host's kernel made `to`'s address preferred),
- * new pings leave from `to` through its ISP and are answered; from 0.6 s after `settledUs`
- * (when the last router that had to tell the host did so; a ping process may have picked its
- * source just before) for 1.5 s, none leaves from `from`. Also counts the new pings that left
- * from `from` between t0 and the switch (lost, when `from`'s ISP is the one that failed).
+ * After the event at t0, new pings leave from `to` through its ISP and are answered (the
+ * first one may come before `switchUs`, when the host's kernel made `to`'s address preferred:
+ * with both addresses deprecated the kernel may already pick `to`'s); from 0.6 s after
+ * `settledUs` (when the last router that had to tell the host did so; a ping process may
+ * have picked its source just before) for 1.5 s, none leaves from `from`. Also counts the new
+ * pings that left from `from` between t0 and the first from `to` (lost, when `from`'s ISP is
+ * the one that failed).
  */
 export async function dataSwitch(ctx: ScenarioContext, d: DataWatches, name: string, t0: number, to: Isp, from: Isp, switchUs: number | undefined, settledUs = switchUs): Promise<{ host?: number; isp?: number; reply?: number; before: number }> {
-  const host = await d.fromHost.first(to, switchUs ?? t0, 4000);
+  // The first new ping from `to` after the event, not one that left before it and was still in flight.
+  const host = await d.fromHost.first(to, t0, Math.max(4000, ((switchUs ?? t0) - t0) / 1000 + 4000));
   const isp = await (to === ISP_A ? d.viaA : d.viaB).first(to, host ?? t0, 3000);
   const reply = isp !== undefined ? await d.pings.waitReply(isp, 3000) : undefined;
   const settle = (settledUs ?? switchUs ?? t0) + 600_000;
   const end = Math.max(ctx.now(), settle + 1_500_000);
   await ctx.sleep(Math.max(0, (end - ctx.now()) / 1000));
   const stale = d.fromHost.count(from, settle, end);
-  const before = switchUs !== undefined ? d.fromHost.count(from, t0, switchUs) : 0;
+  const before = d.fromHost.count(from, t0, host ?? switchUs ?? t0);
   ctx.check(`${name}: new pings leave from ${to.name}'s address through ISP ${to.name}`, host !== undefined && isp !== undefined && reply !== undefined && stale === 0,
-    `from ${to.name} on the host's link ${after(host, t0, 'the event')}, through ISP ${to.name} ${after(isp, t0, 'the event')}, answered ${after(reply, t0, 'the event')}; ${before} new ping(s) from ${from.name} before the switch, ${stale} from 0.6 s after ${settledUs !== switchUs ? 'the last router told the host' : 'it'}`);
+    `from ${to.name} on the host's link ${after(host, t0, 'the event')}, through ISP ${to.name} ${after(isp, t0, 'the event')}, answered ${after(reply, t0, 'the event')}; ${before} new ping(s) from ${from.name} before the first from ${to.name}, ${stale} from 0.6 s after ${settledUs !== switchUs ? 'the last router told the host' : 'it'}`);
   return { ...(host !== undefined ? { host } : {}), ...(isp !== undefined ? { isp } : {}), ...(reply !== undefined ? { reply } : {}), before };
 }
