@@ -422,7 +422,7 @@ export class NetState implements NetStateView4 {
       case RTM.DELROUTE: {
         const msg = parseRouteMessage(m.payload);
         if (!msg.route || msg.flags & RTM_F_CLONED) return;
-        if (m.type === RTM.NEWROUTE) this.putRoute(t, msg.route, msg.source, msg.sourceLength, msg.multipath, emit);
+        if (m.type === RTM.NEWROUTE) this.putRoute(t, msg.route, msg.source, msg.sourceLength, msg.multipath, emit, (m.flags & NLM_F.REPLACE) !== 0);
         else this.removeRoute(t, msg.route, msg.source, msg.sourceLength, msg.multipath, emit);
         return;
       }
@@ -502,8 +502,18 @@ export class NetState implements NetStateView4 {
     if (emit) this.emit({ kind: 'routeRemoved', route: previous.info });
   }
 
-  private putRoute(t: Tables, route: RouteInfo, source: string, sourceLength: number, hops: readonly NextHop[] | undefined, emit: boolean): void {
+  private putRoute(t: Tables, route: RouteInfo, source: string, sourceLength: number, hops: readonly NextHop[] | undefined, emit: boolean, replace = false): void {
     const base = NetState.baseKey(route, source, sourceLength);
+    if (replace) {
+      // NLM_F_REPLACE (`ip route replace`, BIRD moving a route to another next hop): the new
+      // route takes the place of every route with this identity, whatever their next hops.
+      // No routeRemoved for them: the 'route' event that follows makes consumers look again,
+      // where a removal first would show them a moment without the route.
+      // The kernel's identity of a route here: table, destination, source and metric (a replace
+      // may change its type too).
+      const id = base.slice(0, base.lastIndexOf('|'));
+      for (const [key, r] of t.routes) if (r.base.slice(0, r.base.lastIndexOf('|')) === id) t.routes.delete(key);
+    }
     if (hops && hops.length > 1) {
       // The multipath route supersedes single-hop entries for any of its hops.
       for (const h of hops) this.deleteRoute(t, NetState.hopKey(base, h.oif, h.gateway), emit);

@@ -336,6 +336,33 @@ describe('NetState over the memory kernel', () => {
     }
   });
 
+  it('drops the routes a NLM_F_REPLACE notification replaces, whatever their next hop', async () => {
+    const { host, state, events } = await opened((h) => {
+      h.kernel.addLink({ name: 'eth0', ifindex: 2 });
+      h.kernel.addLink({ name: 'eth1', ifindex: 3 });
+    });
+    try {
+      // BIRD moving 2001:db8:f1::/64 from one OSPF neighbour to another: `ip route replace`.
+      const base: RouteInfo = { table: 254, destination: '2001:db8:f1::', prefixLength: 64, protocol: 12, metric: 32, type: 1 };
+      const send = (type: number, flags: number, r: RouteInfo): void => host.kernel.inject(RTNLGRP.IPV6_ROUTE, encodeMessage({ type, flags, seq: 0 }, encodeRouteMessage(r)));
+      send(RTM.NEWROUTE, NLM_F.CREATE, { ...base, oif: 2, gateway: 'fe80::3' });
+      send(RTM.NEWROUTE, NLM_F.REPLACE, { ...base, oif: 3, gateway: 'fe80::4' });
+      await settle();
+      assert.deepEqual(state.routes(), [{ ...base, oif: 3, gateway: 'fe80::4' }]);
+      // A route of another metric is another route: a replace leaves it alone.
+      send(RTM.NEWROUTE, NLM_F.CREATE, { ...base, metric: 1024, oif: 2, gateway: 'fe80::5' });
+      send(RTM.NEWROUTE, NLM_F.REPLACE, { ...base, oif: 2, gateway: 'fe80::3' });
+      await settle();
+      assert.deepEqual(state.routes().map((r) => `${r.gateway} ${r.metric}`).sort(), ['fe80::3 32', 'fe80::5 1024']);
+      send(RTM.DELROUTE, 0, { ...base, oif: 2, gateway: 'fe80::3' });
+      await settle();
+      assert.deepEqual(state.routes().map((r) => r.gateway), ['fe80::5']);
+      assert.deepEqual(events.map((e) => e.kind), ['route', 'route', 'route', 'route', 'routeRemoved']);
+    } finally {
+      state.close();
+    }
+  });
+
   it('keeps applying events when a handler throws', async () => {
     const host = new MemoryBackend();
     const errors: unknown[] = [];
