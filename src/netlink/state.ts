@@ -82,6 +82,39 @@ class Tables {
   /** IPv4 addresses, in the order the kernel reported them. */
   readonly ipv4 = new Map<string, Ipv4AddressInfo>();
   readonly routes = new Map<string, StoredRoute>();
+  /**
+   * The keys of `routes` by the kernel's identity of a route (table, destination, source,
+   * metric: a base key without its type), so that a replace finds what it replaces without a
+   * scan of every route (a BGP full table, replaced route by route).
+   */
+  readonly routeIds = new Map<string, Set<string>>();
+
+  setRoute(key: string, r: StoredRoute): void {
+    this.routes.set(key, r);
+    const id = routeId(r.base);
+    let keys = this.routeIds.get(id);
+    if (keys === undefined) {
+      keys = new Set();
+      this.routeIds.set(id, keys);
+    }
+    keys.add(key);
+  }
+
+  deleteRoute(key: string): StoredRoute | undefined {
+    const r = this.routes.get(key);
+    if (r === undefined) return undefined;
+    this.routes.delete(key);
+    const id = routeId(r.base);
+    const keys = this.routeIds.get(id);
+    keys?.delete(key);
+    if (keys?.size === 0) this.routeIds.delete(id);
+    return r;
+  }
+}
+
+/** A base key without its route type: what `ip route replace` replaces. */
+function routeId(base: string): string {
+  return base.slice(0, base.lastIndexOf('|'));
 }
 
 /** Links, then the addresses of every family (AF_UNSPEC: IPv6 and IPv4 in one dump), then IPv6 routes. */
@@ -466,7 +499,7 @@ export class NetState implements NetStateView4 {
     }
     for (const [key, r] of t.routes) {
       if (r.info.oif !== link.ifindex) continue;
-      t.routes.delete(key);
+      t.deleteRoute(key);
       if (emit) this.emit({ kind: 'routeRemoved', route: r.info });
     }
     t.links.delete(link.ifindex);
@@ -489,16 +522,15 @@ export class NetState implements NetStateView4 {
 
   private setRoute(t: Tables, key: string, stored: StoredRoute, emit: boolean): void {
     const previous = t.routes.get(key);
-    t.routes.set(key, stored);
+    t.setRoute(key, stored);
     if (emit && !(previous && sameRecord(previous.info, stored.info) && sameHops(previous.hops, stored.hops))) {
       this.emit({ kind: 'route', route: stored.info });
     }
   }
 
   private deleteRoute(t: Tables, key: string, emit: boolean): void {
-    const previous = t.routes.get(key);
+    const previous = t.deleteRoute(key);
     if (!previous) return;
-    t.routes.delete(key);
     if (emit) this.emit({ kind: 'routeRemoved', route: previous.info });
   }
 
@@ -511,8 +543,7 @@ export class NetState implements NetStateView4 {
       // where a removal first would show them a moment without the route.
       // The kernel's identity of a route here: table, destination, source and metric (a replace
       // may change its type too).
-      const id = base.slice(0, base.lastIndexOf('|'));
-      for (const [key, r] of t.routes) if (r.base.slice(0, r.base.lastIndexOf('|')) === id) t.routes.delete(key);
+      for (const key of [...(t.routeIds.get(routeId(base)) ?? [])]) t.deleteRoute(key);
     }
     if (hops && hops.length > 1) {
       // The multipath route supersedes single-hop entries for any of its hops.
