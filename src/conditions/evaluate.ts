@@ -101,8 +101,8 @@ function routeMatches(leaf: Extract<NetLeaf, { kind: 'route' }>, r: RouteInfo, n
     r.type === RTN_UNICAST &&
     r.destination === leaf.destination &&
     r.prefixLength === leaf.prefixLength &&
-    (leaf.via === undefined || r.gateway === leaf.via) &&
-    (s.dev === undefined || (r.oif !== undefined && net.link(r.oif)?.name === s.dev)) &&
+    // A multipath route matches when one of its next hops has the gateway and device asked for.
+    (r.nexthops ?? [r]).some((h) => (leaf.via === undefined || h.gateway === leaf.via) && (s.dev === undefined || (h.oif !== undefined && net.link(h.oif)?.name === s.dev))) &&
     (s.protocol === undefined || r.protocol === s.protocol) &&
     (s.table === undefined || r.table === s.table) &&
     (s.metric === undefined || r.metric === s.metric)

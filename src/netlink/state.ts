@@ -523,7 +523,8 @@ export class NetState implements NetStateView4 {
   private setRoute(t: Tables, key: string, stored: StoredRoute, emit: boolean): void {
     const previous = t.routes.get(key);
     t.setRoute(key, stored);
-    if (emit && !(previous && sameRecord(previous.info, stored.info) && sameHops(previous.hops, stored.hops))) {
+    // info.nexthops is stored.hops itself: compared by sameHops, not by reference.
+    if (emit && !(previous && sameRecord({ ...previous.info, nexthops: undefined }, { ...stored.info, nexthops: undefined }) && sameHops(previous.hops, stored.hops))) {
       this.emit({ kind: 'route', route: stored.info });
     }
   }
@@ -548,7 +549,7 @@ export class NetState implements NetStateView4 {
     if (hops && hops.length > 1) {
       // The multipath route supersedes single-hop entries for any of its hops.
       for (const h of hops) this.deleteRoute(t, NetState.hopKey(base, h.oif, h.gateway), emit);
-      this.setRoute(t, `${base}|mp`, { info: route, hops, base }, emit);
+      this.setRoute(t, `${base}|mp`, { info: { ...route, nexthops: hops }, hops, base }, emit);
       return;
     }
     this.setRoute(t, NetState.hopKey(base, route.oif, route.gateway), { info: route, base }, emit);
@@ -574,7 +575,7 @@ export class NetState implements NetStateView4 {
     if (rest.length === mp.hops.length) return;
     const first = rest[0];
     if (rest.length > 1 || !first) {
-      const info: RouteInfo = withHop(mp.info, first);
+      const info: RouteInfo = { ...withHop(mp.info, first), nexthops: rest };
       this.setRoute(t, mpKey, { info, hops: rest, base }, emit);
       return;
     }
@@ -584,7 +585,7 @@ export class NetState implements NetStateView4 {
 }
 
 function withHop(r: RouteInfo, hop: NextHop | undefined): RouteInfo {
-  const { gateway: _g, oif: _o, ...rest } = r;
+  const { gateway: _g, oif: _o, nexthops: _n, ...rest } = r;
   return {
     ...rest,
     ...(hop?.gateway !== undefined ? { gateway: hop.gateway } : {}),

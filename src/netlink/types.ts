@@ -84,6 +84,11 @@ export interface RouteInfo {
   readonly preference?: number;
   /** Seconds left from RTA_CACHEINFO expires, when the route expires. */
   readonly expires?: number;
+  /**
+   * Every next hop of a multipath route (RTA_MULTIPATH), in the kernel's order; `gateway` and
+   * `oif` above are the first one's. Absent for a single-hop route.
+   */
+  readonly nexthops?: readonly { readonly gateway?: string; readonly oif?: number }[];
 }
 
 export type NetEvent =

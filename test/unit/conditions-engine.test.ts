@@ -2,11 +2,11 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { ConditionEngine, ConditionError, DEFAULT_DAMPING } from '../../src/conditions/engine';
-import { describe as describeSpec } from '../../src/conditions/evaluate';
+import { compileNetLeaf, describe as describeSpec, routeValue, type RouteCondition } from '../../src/conditions/evaluate';
 import type { ConditionSpec } from '../../src/conditions/types';
 import { memoryLogger } from '../../src/daemon/log';
 import { ManualClock } from '../../src/iface/clock';
-import type { NetStateView } from '../../src/netlink/types';
+import type { NetStateView, RouteInfo } from '../../src/netlink/types';
 import { cond, inline, pos, ref, rig } from './conditions-support';
 
 const emptyNet: NetStateView = { links: () => [], link: () => undefined, linkByName: () => undefined, addresses: () => [], routes: () => [], on: () => () => {} };
@@ -140,6 +140,23 @@ describe('route conditions', () => {
     } finally {
       r.close();
     }
+  });
+
+  it('via and dev match any next hop of a multipath route, on the same hop', () => {
+    // ECMP defaults from two border routers (RFC 8475 3.2.5): `route ::/0 via fe80::4` holds
+    // while fe80::4 is one of the next hops, not only when it is the first.
+    const route: RouteInfo = { table: 254, destination: '::', prefixLength: 0, protocol: 12, metric: 32, type: 1, gateway: 'fe80::3', oif: 2, nexthops: [{ gateway: 'fe80::3', oif: 2 }, { gateway: 'fe80::4', oif: 3 }] };
+    const net = { link: (i: number) => ({ 2: { name: 'wan0' }, 3: { name: 'wan1' } })[i] } as unknown as NetStateView;
+    const value = (spec: Record<string, unknown>): boolean => {
+      const leaf = compileNetLeaf({ ...base, ...spec } as RouteCondition, 'test');
+      return leaf.kind === 'route' && routeValue(leaf, net, [route]);
+    };
+    assert.equal(value({ via: 'fe80::4' }), true);
+    assert.equal(value({ via: 'fe80::3' }), true);
+    assert.equal(value({ via: 'fe80::5' }), false);
+    assert.equal(value({ via: 'fe80::4', dev: 'wan1' }), true);
+    assert.equal(value({ via: 'fe80::4', dev: 'wan0' }), false, 'gateway and device of one hop');
+    assert.equal(routeValue(compileNetLeaf({ ...base, via: 'fe80::4' } as RouteCondition, 'test') as Extract<ReturnType<typeof compileNetLeaf>, { kind: 'route' }>, net, [{ ...route, nexthops: undefined }]), false, 'a single-hop route: its gateway only');
   });
 
   it('need the exact prefix (host bits of the spec ignored) and a unicast route', async () => {

@@ -323,6 +323,7 @@ describe('NetState over the memory kernel', () => {
       await settle();
       assert.equal(state.routes().length, 1);
       assert.equal(state.routes()[0]?.gateway, 'fe80::2');
+      assert.deepEqual(state.routes()[0]?.nexthops?.map((h) => `${h.gateway}%${h.oif}`), ['fe80::2%3', 'fe80::1%2'], 'every next hop is visible');
       // One sibling deleted (single-hop DELROUTE): the other remains as a plain route.
       send(RTM.DELROUTE, { ...base, oif: 3, gateway: 'fe80::2' });
       await settle();
