@@ -515,10 +515,10 @@ export class ConditionEngine {
     }
   }
 
-  /** A fresh node: its first value, announced at once; its probe started. */
-  private initNode(n: Node, batch: Batch, index?: Map<string, RouteInfo[]>): void {
+  /** A fresh node: its first value (or `carried`, a pending probe's until its verdict), announced at once; its probe started. */
+  private initNode(n: Node, batch: Batch, index?: Map<string, RouteInfo[]>, carried?: boolean): void {
     const before = n.damper.effective;
-    n.damper.reset(this.evaluate(n, index), batch.now);
+    n.damper.reset(carried ?? this.evaluate(n, index), batch.now);
     batch.touched.add(n);
     if (n.damper.effective !== before) batch.changed.add(n);
     if (n.source.kind === 'probe') this.startProbe(n, n.source.spec);
@@ -696,7 +696,11 @@ export class ConditionEngine {
       const index = this.routeIndex(next);
       for (const n of next.order) {
         if (!before.has(n)) {
-          this.initNode(n, batch, index);
+          // A named condition whose definition changed to a probe keeps its value until the
+          // new probe's first verdict: a reload must not withdraw what it guards in between
+          // (found by lab S1-vxlan: link -> probe withdrew the route for 0.2-2 s).
+          const previous = n.name !== undefined && n.source.kind === 'probe' ? old.named.get(n.name)?.damper.effective : undefined;
+          this.initNode(n, batch, index, previous);
           continue;
         }
         if (canonicalJson(n.damper.config) !== canonicalJson(n.damping)) this.note(n, n.damper.reconfigure(n.damping, now), batch);

@@ -298,6 +298,32 @@ describe('probe conditions in the engine', () => {
     assert.equal(r.clock.timerCount, 0);
   });
 
+  it('a reload that turns a named condition into a probe keeps its value until the first verdict', async () => {
+    const r = await rig({
+      conditions: [cond('p', { kind: 'link', interface: 'wan0', state: 'up' }, DEFAULT_DAMPING)],
+      kernel: (k) => {
+        k.addLink(WAN);
+        k.addAddress({ ifindex: WAN.ifindex, address: OURS });
+      },
+      probes: (host, clock, net) => new IcmpProbeFactory({ backend: host, clock, net }),
+    });
+    try {
+      assert.equal(r.effective('p'), true, 'the link is up');
+      r.engine.reconfigure([cond('p', SPEC, DEFAULT_DAMPING)]);
+      await r.settle();
+      assert.deepEqual([r.effective('p'), r.status('p').pending], [true, true], 'no verdict yet: the old value holds');
+      r.clock.advance(3000); // three echoes lost: the first verdict is down, announced at once
+      await r.settle();
+      assert.deepEqual([r.effective('p'), r.status('p').pending], [false, false]);
+      // A fresh probe (not a reload of a named condition) still starts down.
+      r.engine.reconfigure([cond('p', SPEC, DEFAULT_DAMPING), cond('q', { ...SPEC, intervalMs: 2000 }, DEFAULT_DAMPING)]);
+      await r.settle();
+      assert.deepEqual([r.effective('q'), r.status('q').pending], [false, true]);
+    } finally {
+      r.close();
+    }
+  });
+
   it('a probe that cannot start is logged and stays down', async () => {
     const r = await rig({
       conditions: [cond('p', SPEC)],
