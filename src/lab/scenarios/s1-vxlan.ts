@@ -278,10 +278,11 @@ export const S1_VXLAN: Scenario = {
       const blipDel = blip.find((e) => e.deleted);
       const blipAdd = blipDel !== undefined ? blip.find((e) => !e.deleted && e.tUs >= blipDel.tUs) : undefined;
       const blipRa = wire.packets().find((p) => p.kind === 'ra' && p.src === plrLL && p.tUs >= reload && p.ra?.options.some((o) => o.type === 'routeInformation' && o.lifetime === 0));
-      if (blipDel !== undefined) {
-        ctx.event('host', blipDel.tUs, 'host: route to building 2 withdrawn by the reload (the new probe starts pending)', 'ip monitor in host', true);
-        ctx.say(`  note: the reload withdrew the route for ${blipAdd !== undefined ? fmtMs((blipAdd.tUs - blipDel.tUs) / 1000) : 'a while'}: RIO lifetime 0 on the wire ${blipRa !== undefined ? `${fmtMs((blipRa.tUs - reload) / 1000)} after the SIGHUP` : '(RA not seen)'}, a new probe condition is false until its first answer`);
-      }
+      if (blipDel !== undefined) ctx.event('host', blipDel.tUs, 'host: route to building 2 withdrawn by the reload', 'ip monitor in host', true);
+      // A reload that turns the condition into a probe keeps its value until the probe's first
+      // verdict: the route must not be withdrawn by the reload itself.
+      ctx.check('phase B: the reload itself does not withdraw the route', blipDel === undefined && blipRa === undefined,
+        blipDel === undefined && blipRa === undefined ? 'no RIO lifetime 0 and no route deletion between the SIGHUP and the probe\'s verdict' : `withdrawn for ${blipAdd !== undefined && blipDel !== undefined ? fmtMs((blipAdd.tUs - blipDel.tUs) / 1000) : '?'}: RIO lifetime 0 ${blipRa !== undefined ? `${fmtMs((blipRa.tUs - reload) / 1000)} after the SIGHUP` : 'not seen'}`);
       const stillVia = (await routes(lab, 'host')).find((r) => r.dst === B2_PREFIX);
       ctx.check('phase B: after the reload the probe answers and the host routes building 2 via plr', firstEcho !== undefined && stillVia?.gateway === plrLL,
         `first answered echo ${firstEcho !== undefined ? `${fmtMs((firstEcho - reload) / 1000)} after the reload` : 'not seen'}; ${stillVia !== undefined ? 'the host routes building 2 via plr' : 'the host has no route to building 2'}${blipDel !== undefined ? ` (withdrawn for ${blipAdd !== undefined ? fmtMs((blipAdd.tUs - blipDel.tUs) / 1000) : '?'} by the reload itself: the new probe starts pending)` : '; the reload did not withdraw it'}`);
