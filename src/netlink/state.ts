@@ -65,6 +65,8 @@ export interface NetStateStats {
   lastSyncMs: number;
   /** Datagrams that failed to parse (each forces a resync). */
   parseErrors: number;
+  /** Route replaces whose victim could not be known (each forces a resync). */
+  ambiguousReplaces: number;
 }
 
 interface StoredRoute {
@@ -110,6 +112,17 @@ class Tables {
     if (keys?.size === 0) this.routeIds.delete(id);
     return r;
   }
+}
+
+/**
+ * Whether the kernel would make this route a sibling of others of the same metric
+ * (rt6_qualify_for_ecmp: a gateway, and not RTF_ADDRCONF, which marks routes learned from RAs:
+ * their protocol is ra).
+ */
+const RTPROT_RA = 9;
+
+function ecmpCapable(r: RouteInfo): boolean {
+  return (r.gateway !== undefined || (r.nexthops?.length ?? 0) > 1) && r.protocol !== RTPROT_RA;
 }
 
 /** A base key without its route type: what `ip route replace` replaces. */
@@ -170,7 +183,7 @@ export class NetState implements NetStateView4 {
   private closed = false;
   private readonly retryMs: number;
   private readonly onHandlerError: (error: unknown) => void;
-  readonly stats: NetStateStats = { syncs: 0, overflows: 0, interrupted: 0, lastSyncMs: 0, parseErrors: 0 };
+  readonly stats: NetStateStats = { syncs: 0, overflows: 0, interrupted: 0, lastSyncMs: 0, parseErrors: 0, ambiguousReplaces: 0 };
 
   private constructor(private readonly socket: RawNetlinkSocket, options: NetStateOptions) {
     this.retryMs = options.retryMs ?? 1000;
@@ -340,6 +353,12 @@ export class NetState implements NetStateView4 {
   private onOverflow(): void {
     if (this.closed) return;
     this.stats.overflows++;
+    this.resync();
+  }
+
+  /** Read the kernel's tables again: after the running dump, if there is one. */
+  private resync(): void {
+    if (this.closed) return;
     if (this.sync) this.sync.dirty = true; // finish the running dump, then start over
     else this.startSync();
   }
@@ -537,14 +556,11 @@ export class NetState implements NetStateView4 {
 
   private putRoute(t: Tables, route: RouteInfo, source: string, sourceLength: number, hops: readonly NextHop[] | undefined, emit: boolean, replace = false): void {
     const base = NetState.baseKey(route, source, sourceLength);
-    if (replace) {
-      // NLM_F_REPLACE (`ip route replace`, BIRD moving a route to another next hop): the new
-      // route takes the place of every route with this identity, whatever their next hops.
-      // No routeRemoved for them: the 'route' event that follows makes consumers look again,
-      // where a removal first would show them a moment without the route.
-      // The kernel's identity of a route here: table, destination, source and metric (a replace
-      // may change its type too).
-      for (const key of [...(t.routeIds.get(routeId(base)) ?? [])]) t.deleteRoute(key);
+    if (replace && !this.replaceRoutes(t, route, base)) {
+      // Which route the kernel replaced cannot be told from here: read its tables again
+      // rather than guess (the state is never patched with a guess).
+      this.stats.ambiguousReplaces++;
+      this.resync();
     }
     if (hops && hops.length > 1) {
       // The multipath route supersedes single-hop entries for any of its hops.
@@ -553,6 +569,30 @@ export class NetState implements NetStateView4 {
       return;
     }
     this.setRoute(t, NetState.hopKey(base, route.oif, route.gateway), { info: route, base }, emit);
+  }
+
+  /**
+   * NLM_F_REPLACE (`ip route replace`, BIRD moving a route to another next hop): drop what the
+   * kernel replaced. Among the routes of this identity (table, destination, source, metric),
+   * the kernel (fib6_add_rt2) replaces the first of the new route's kind: ECMP-capable (a
+   * gateway, not learned from an RA), which are all one group of siblings, or not, each a
+   * route of its own; with none of that kind, the first route of the other kind. No
+   * routeRemoved for what goes: the 'route' event that follows makes consumers look again,
+   * where a removal first would show them a moment without the route. Returns false when
+   * the kernel's choice cannot be known (two or more single routes it could have taken).
+   */
+  private replaceRoutes(t: Tables, route: RouteInfo, base: string): boolean {
+    const keys = [...(t.routeIds.get(routeId(base)) ?? [])];
+    if (keys.length === 0) return true;
+    const ecmp = ecmpCapable(route);
+    const same = keys.filter((k) => ecmpCapable((t.routes.get(k) as StoredRoute).info) === ecmp);
+    const victims = same.length > 0 ? same : keys;
+    const victimsEcmp = same.length > 0 ? ecmp : !ecmp;
+    // ECMP-capable routes of one identity are one group of siblings: replaced together. Other
+    // routes stand alone: the kernel takes the first, which we know only when there is one.
+    if (!victimsEcmp && victims.length > 1) return false;
+    for (const k of victims) t.deleteRoute(k);
+    return true;
   }
 
   private removeRoute(t: Tables, route: RouteInfo, source: string, sourceLength: number, hops: readonly NextHop[] | undefined, emit: boolean): void {

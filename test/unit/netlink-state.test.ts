@@ -364,6 +364,38 @@ describe('NetState over the memory kernel', () => {
     }
   });
 
+  it('a replace takes the route of its own kind (RA routes are not ECMP siblings); when that is ambiguous, it reads the tables again', async () => {
+    const { host, state } = await opened((h) => {
+      h.kernel.addLink({ name: 'eth0', ifindex: 2 });
+      h.kernel.addLink({ name: 'eth1', ifindex: 3 });
+    });
+    try {
+      const def: RouteInfo = { table: 254, destination: '::', prefixLength: 0, protocol: 9, metric: 1024, type: 1 };
+      const send = (type: number, flags: number, r: RouteInfo): void => host.kernel.inject(RTNLGRP.IPV6_ROUTE, encodeMessage({ type, flags, seq: 0 }, encodeRouteMessage(r)));
+      // An RA default route and a static default of the same metric: a replace of the static
+      // one (a DHCP client, a script) leaves the RA route alone (fib6_add_rt2).
+      send(RTM.NEWROUTE, NLM_F.CREATE, { ...def, oif: 2, gateway: 'fe80::a' });
+      send(RTM.NEWROUTE, NLM_F.CREATE, { ...def, protocol: 4, oif: 3, gateway: 'fe80::1' });
+      send(RTM.NEWROUTE, NLM_F.REPLACE, { ...def, protocol: 4, oif: 3, gateway: 'fe80::2' });
+      await settle();
+      assert.deepEqual(state.routes().map((r) => `${r.gateway} ${r.protocol}`).sort(), ['fe80::2 4', 'fe80::a 9']);
+      assert.equal(state.stats.ambiguousReplaces, 0);
+      // Two RA default routes (two routers) and a replace of the kind neither is: the kernel
+      // takes the first of them, which NetState cannot know. It reads the tables again.
+      send(RTM.NEWROUTE, NLM_F.CREATE, { ...def, oif: 2, gateway: 'fe80::b' });
+      send(RTM.DELROUTE, 0, { ...def, protocol: 4, oif: 3, gateway: 'fe80::2' });
+      const syncs = state.stats.syncs;
+      send(RTM.NEWROUTE, NLM_F.REPLACE, { ...def, protocol: 4, oif: 3, gateway: 'fe80::3' });
+      await settle();
+      assert.equal(state.stats.ambiguousReplaces, 1);
+      assert.equal(state.stats.syncs, syncs + 1, 'a new dump');
+      // The dump is the kernel's truth (the memory kernel has none of the injected routes).
+      assert.deepEqual(state.routes(), []);
+    } finally {
+      state.close();
+    }
+  });
+
   it('keeps applying events when a handler throws', async () => {
     const host = new MemoryBackend();
     const errors: unknown[] = [];
