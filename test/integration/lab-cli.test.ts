@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { listNamespaces } from '../../src/lab/netns';
 import { FIRSTHOP_MAIN } from '../../src/lab/firsthop';
+import { SCENARIOS } from '../../src/lab/scenarios/index';
 import { describePrivileged } from '../helpers/privileged';
 
 function labNamespaces(pid: number): Promise<string[]> {
@@ -58,6 +59,8 @@ describePrivileged('firsthop lab: list, Ctrl-C, --keep and clean', { timeout: 24
   it('lab list names every scenario with a line of what it shows', () => {
     const out = execFileSync(process.execPath, [FIRSTHOP_MAIN, 'lab', 'list'], { encoding: 'utf8' });
     assert.match(out, /^S1 +two buildings/m);
+    for (const sc of SCENARIOS) assert.match(out, new RegExp(`^${sc.name} +\\S`, 'm'), `lab list names ${sc.name}`);
+    assert.equal(out.trim().split('\n').length, SCENARIOS.length);
     const bad = (() => {
       try {
         execFileSync(process.execPath, [FIRSTHOP_MAIN, 'lab', 'run', 'S99'], { encoding: 'utf8', stdio: 'pipe' });

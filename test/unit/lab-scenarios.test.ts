@@ -64,7 +64,9 @@ test('parsePingReplies and longestGap find the outage', () => {
   assert.deepEqual(r, [1764900000100000, 1764900000110000, 1764900000480500]);
   const g = longestGap(r);
   assert.equal(g?.ms, 370.5);
-  assert.equal(longestGap(r, 1764900000480600), undefined, 'no gap overlaps a window after the last reply');
+  assert.equal(longestGap(r, 1764900000480600), undefined, 'no gap overlaps an open window after the last reply');
+  assert.equal(longestGap(r, 1764900000480600, 1764900001480500)?.ms, 1000, 'replies that stop: the silence runs to the end of the window');
+  assert.equal(longestGap(r, 1764900000100000, 1764900000110001)?.ms, 370.5, 'a silence that starts in the window counts whole');
   assert.equal(longestGap([1]), undefined);
   assert.equal(fmtMs(370.4), '370 ms');
   assert.equal(fmtMs(8.04), '8.0 ms');

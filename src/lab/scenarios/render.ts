@@ -23,7 +23,7 @@ export function renderText(r: ScenarioResult): string {
   out.push(`\nTimeline of ${r.scenario} (${r.fast ? 'fast setting' : 'full run'}), from the start of the run:`);
   for (const e of r.events) out.push(`${rel(r, e.tUs)}  ${e.lane.padEnd(7)} ${e.key === true ? '>>> ' : ''}${e.what}`);
   if (r.chains.length > 0) {
-    out.push('\nEnd to end (from the failure; kernel timestamps of captures, ip monitor, ping -D):');
+    out.push('\nEnd to end (from the failure; captures: kernel timestamps; ip monitor and ping -D: stamped as they read the kernel):');
     for (const c of r.chains) {
       out.push(`  ${c.name}:`);
       out.push(...chainLines(c.startUs, c.steps).map((l) => `  ${l}`));

@@ -1,10 +1,10 @@
 /**
  * S1 with many private-link routers (scenarios.md S1, last case): two private-link routers,
  * plr and plr2, each with its own leased line to building 2, both advertising a Route
- * Information Option for 2001:db8:2::/48. The host keeps one route per router. When plr's
- * line is cut only plr's route goes: the host's traffic to building 2 stays on a private link
- * (plr2's), not the default router; when plr2's is cut too, it falls back to gw. Then both
- * lines come back.
+ * Information Option for 2001:db8:2::/48. The host keeps one route per router (not ECMP
+ * siblings: it uses one). When the line its traffic takes is cut, only that router's route
+ * goes and the traffic moves to the other private link, not the default router; when that one
+ * is cut too, it falls back to gw. Then both lines come back.
  */
 import { prepareRouter, routes, waitFor, waitLinkLocal } from '../inspect';
 import type { Lab } from '../netns';
@@ -77,34 +77,42 @@ export const S1_MANY: Scenario = {
     const viaPrivate = await Promise.race([paths.waitFirst(VIA_PLR, t0, 3000), paths.waitFirst(VIA_PLR2, t0, 3000)]);
     ctx.check('normal: traffic to building 2 takes a private link', viaPrivate !== undefined, viaPrivate !== undefined ? 'echo requests arrive on a private link' : 'none within 3 s');
 
-    // 1. plr's line is cut: its route goes; the traffic stays on a private link.
-    const cut1 = await ctx.inject("plr's line is cut", () => cutLine(lab, 'line', 'l-plr', 'l-b2'));
-    const c1 = await k1.wait(carrierIs('priv0', false), cut1, 2000);
-    const ra1 = await wire.waitRa(`route ${B2_PREFIX}`, (v) => v === 0, cut1, 2000, plrLL);
-    const del1 = await host.wait((e) => e.kind === 'route' && e.deleted && e.text.startsWith(B2_PREFIX) && e.text.includes(plrLL), cut1, 2000);
-    const via2 = await paths.waitFirst(VIA_PLR2, cut1, 3000);
-    ctx.chain("plr's line cut", cut1, [
-      ['plr kernel: priv0 lost carrier', c1?.tUs, 'ip monitor in plr'],
-      ['RA from plr: RIO lifetime 0', ra1?.tUs, 'capture on the host link'],
-      ["host kernel deletes plr's route", del1?.tUs, 'ip monitor in host'],
-      ['echo requests through plr2', via2, 'capture on b2 priv1'],
+    // The host's two routes are not ECMP siblings: the kernel uses one of them. Cut the line of
+    // the router that carries the traffic, so that the cut has to move it.
+    const R1 = { name: 'plr', ll: plrLL, line: 'line', port: 'l-plr', via: VIA_PLR, k: k1, b2if: 'priv0' };
+    const R2 = { name: 'plr2', ll: plr2LL, line: 'line2', port: 'l-plr2', via: VIA_PLR2, k: k2, b2if: 'priv1' };
+    const onPlr2 = paths.times(VIA_PLR2).filter((t) => t >= t0).length > paths.times(VIA_PLR).filter((t) => t >= t0).length;
+    const [first, second] = onPlr2 ? [R2, R1] : [R1, R2];
+    ctx.say(`  the host's traffic to building 2 goes through ${first.name}: its line is cut first`);
+
+    // 1. The line in use is cut: its router's route goes; the traffic moves to the other private link.
+    const cut1 = await ctx.inject(`${first.name}'s line is cut (the one carrying the traffic)`, () => cutLine(lab, first.line, first.port, 'l-b2'));
+    const c1 = await first.k.wait(carrierIs('priv0', false), cut1, 2000);
+    const ra1 = await wire.waitRa(`route ${B2_PREFIX}`, (v) => v === 0, cut1, 2000, first.ll);
+    const del1 = await host.wait((e) => e.kind === 'route' && e.deleted && e.text.startsWith(B2_PREFIX) && e.text.includes(first.ll), cut1, 2000);
+    const via2 = await paths.waitFirst(second.via, cut1, 3000);
+    ctx.chain(`${first.name}'s line cut`, cut1, [
+      [`${first.name} kernel: priv0 lost carrier`, c1?.tUs, `ip monitor in ${first.name}`],
+      [`RA from ${first.name}: RIO lifetime 0`, ra1?.tUs, 'capture on the host link'],
+      [`host kernel deletes ${first.name}'s route`, del1?.tUs, 'ip monitor in host'],
+      [`echo requests through ${second.name}`, via2, `capture on b2 ${second.b2if}`],
     ]);
     await ctx.sleep(300);
     const left = (await routes(lab, 'host')).filter((r) => r.dst === B2_PREFIX).map((r) => r.gateway);
     const toGw = paths.times(VIA_GW).filter((t) => t >= cut1).length;
-    ctx.check("one cut: only plr's route goes, plr2's stays", del1 !== undefined && left.length === 1 && left[0] === plr2LL, `routes left: ${left.join(' ') || 'none'}`);
-    ctx.check('one cut: the traffic stays on a private link (plr2), not the default router', via2 !== undefined && toGw === 0, `${via2 !== undefined ? `through plr2 ${fmtMs((via2 - cut1) / 1000)} after the cut` : 'not through plr2'}; ${toGw} echo requests through gw`);
+    ctx.check(`one cut: only ${first.name}'s route goes, ${second.name}'s stays`, del1 !== undefined && left.length === 1 && left[0] === second.ll, `routes left: ${left.join(' ') || 'none'}`);
+    ctx.check(`one cut: the traffic moves to the other private link (${second.name}), not the default router`, via2 !== undefined && toGw === 0, `${via2 !== undefined ? `through ${second.name} ${fmtMs((via2 - cut1) / 1000)} after the cut` : `not through ${second.name}`}; ${toGw} echo requests through gw`);
 
-    // 2. plr2's line is cut too: the traffic falls back to gw.
-    const cut2 = await ctx.inject("plr2's line is cut too", () => cutLine(lab, 'line2', 'l-plr2', 'l-b2'));
-    const c2 = await k2.wait(carrierIs('priv0', false), cut2, 2000);
-    const ra2 = await wire.waitRa(`route ${B2_PREFIX}`, (v) => v === 0, cut2, 2000, plr2LL);
-    const del2 = await host.wait((e) => e.kind === 'route' && e.deleted && e.text.startsWith(B2_PREFIX) && e.text.includes(plr2LL), cut2, 2000);
+    // 2. The other line is cut too: the traffic falls back to gw.
+    const cut2 = await ctx.inject(`${second.name}'s line is cut too`, () => cutLine(lab, second.line, second.port, 'l-b2'));
+    const c2 = await second.k.wait(carrierIs('priv0', false), cut2, 2000);
+    const ra2 = await wire.waitRa(`route ${B2_PREFIX}`, (v) => v === 0, cut2, 2000, second.ll);
+    const del2 = await host.wait((e) => e.kind === 'route' && e.deleted && e.text.startsWith(B2_PREFIX) && e.text.includes(second.ll), cut2, 2000);
     const viaGw = await paths.waitFirst(VIA_GW, cut2, 3000);
-    ctx.chain("plr2's line cut", cut2, [
-      ['plr2 kernel: priv0 lost carrier', c2?.tUs, 'ip monitor in plr2'],
-      ['RA from plr2: RIO lifetime 0', ra2?.tUs, 'capture on the host link'],
-      ["host kernel deletes plr2's route", del2?.tUs, 'ip monitor in host'],
+    ctx.chain(`${second.name}'s line cut`, cut2, [
+      [`${second.name} kernel: priv0 lost carrier`, c2?.tUs, `ip monitor in ${second.name}`],
+      [`RA from ${second.name}: RIO lifetime 0`, ra2?.tUs, 'capture on the host link'],
+      [`host kernel deletes ${second.name}'s route`, del2?.tUs, 'ip monitor in host'],
       ['echo requests through gw', viaGw, 'capture on b2 core0'],
     ]);
     ctx.check('both cut: the traffic falls back to the default router', viaGw !== undefined && viaGw - cut2 < 1_500_000, viaGw !== undefined ? `through gw ${fmtMs((viaGw - cut2) / 1000)} after the second cut` : 'not through gw within 3 s');

@@ -335,7 +335,7 @@ export const S4Vrrp: Scenario = {
       const sinceHigh = r2Adv !== undefined && lastHigh !== undefined ? (r2Adv.tUs - lastHigh.tUs) / 1000 : undefined;
       ctx.check(`lost: R2 takes over Master_Down_Interval (${fmtMs(mdi)}) after R1's last priority-150 advert`, sinceHigh !== undefined && sinceHigh > mdi - 50 && sinceHigh < mdi + 300 && r1Stops === 0,
         sinceHigh !== undefined ? `R2's first advert ${fmtMs(sinceHigh)} after it (${fmtMs((r2Adv!.tUs - low!.tUs) / 1000)} after R1's priority-50 advert); R1 then silent (${r1Stops} advert(s) later)` : 'no takeover seen');
-      ctx.check('lost: the RAs follow the election: A deprecated by R1, B preferred by R2', raA !== undefined && raB !== undefined && r2Adv !== undefined && Math.abs(raB.tUs - r2Adv.tUs) < 300_000 && raA.tUs - r2Adv.tUs < 300_000,
+      ctx.check('lost: the RAs follow the election: A deprecated by R1, B preferred by R2', raA !== undefined && raB !== undefined && r2Adv !== undefined && Math.abs(raB.tUs - r2Adv.tUs) < 300_000 && Math.abs(raA.tUs - r2Adv.tUs) < 300_000,
         `R1's RA ${after(raA?.tUs, cut, 'the event')}, R2's ${after(raB?.tUs, cut, 'the event')}; R2 Active ${after(r2Adv?.tUs, cut, 'the event')}`);
       ctx.check('lost: the host deprecates A and prefers B', aDep !== undefined && bPref !== undefined, `A deprecated ${after(aDep?.tUs, cut, 'the event')}, B preferred ${after(bPref?.tUs, cut, 'the event')}`);
       await ctx.sleep(1000);

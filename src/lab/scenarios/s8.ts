@@ -312,7 +312,10 @@ export const S8: Scenario = {
         fh.signal('SIGHUP');
         await metrics.wait((s) => (MetricsWatch.value(s, M.reloads) ?? 0) >= 1, ctx.now(), 5000);
       });
-      const raN = await wire.wait(isRogueRa, reload, every + 3000);
+      // The first rogue RA once the reload is in force (a rogue RA between the SIGHUP and the
+      // new config taking effect is answered by the old one, which does not withdraw).
+      const applied = ctx.now();
+      const raN = await wire.wait(isRogueRa, applied, every + 3000);
       const n0 = raN?.tUs ?? reload;
       const wd = await wire.wait(isWithdrawal, n0, 1000);
       const delDef = await host.wait((e) => rogueDef(e) && e.deleted, n0, 2000);

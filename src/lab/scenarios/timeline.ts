@@ -128,18 +128,22 @@ export function msBetween(a: number | undefined, b: number | undefined): number 
 
 /**
  * The longest silence in a series of reply times (µs, any order) that overlaps [fromUs, toUs]:
- * the data-plane outage around a failure. Returns the gap's edges and length, or undefined when
- * there are fewer than two replies.
+ * the data-plane outage around a failure. A silence still running at toUs counts up to toUs
+ * (traffic that stopped and never came back is the longest outage, not none). Returns the
+ * gap's edges and length, or undefined when there is no reply at or before toUs.
  */
 export function longestGap(timesUs: readonly number[], fromUs = -Infinity, toUs = Infinity): { readonly startUs: number; readonly endUs: number; readonly ms: number } | undefined {
   const t = [...timesUs].sort((a, b) => a - b);
   let best: { startUs: number; endUs: number; ms: number } | undefined;
-  for (let i = 1; i < t.length; i++) {
-    const a = t[i - 1] as number;
-    const b = t[i] as number;
-    if (b < fromUs || a > toUs) continue;
+  const consider = (a: number, b: number): void => {
+    if (b < fromUs || a > toUs) return;
     const ms = (b - a) / 1000;
     if (best === undefined || ms > best.ms) best = { startUs: a, endUs: b, ms };
+  };
+  for (let i = 1; i < t.length; i++) consider(t[i - 1] as number, t[i] as number);
+  if (Number.isFinite(toUs)) {
+    const last = t.filter((x) => x <= toUs).pop();
+    if (last !== undefined && last < toUs && !t.some((x) => x > last && x <= toUs)) consider(last, toUs);
   }
   return best;
 }
