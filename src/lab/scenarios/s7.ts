@@ -438,8 +438,9 @@ export const S7: Scenario = {
     ctx.check('back: one Active: r2 falls silent at once', back.newFirst !== undefined && r2After.length === 0,
       `${r2After.length} adverts from r2 more than 20 ms after r1's first`);
     ctx.check('back: r1 sends its NA and RA from fe80::1', naDetail(back.na).ok && back.ra !== undefined && back.ra.srcMac === VMAC, `${naDetail(back.na).text}; RA ${back.ra !== undefined ? `${fmtMs(ms(back.newFirst?.tUs, back.ra.tUs))} after r1's first advert` : 'not seen'}`);
-    ctx.check('back: the preemption costs the host (almost) nothing', back.path !== undefined && back.reply !== undefined && back.gapMs !== undefined && back.gapMs <= ctx.pick(150, 250),
-      `traffic through r1 ${after(boots, back.path)} after the boot, longest gap between replies ${fmtMs(back.gapMs)}`);
+    // Judged like a takeover: the first hop on the host's requests reaching the server, the
+    // replies with RETURN_PATH_MS more (a full run saw a 1.02 s reply gap with requests flowing).
+    checkOutage(ctx, 'back: the preemption costs the host (almost) nothing', back, boots, ctx.pick(150, 250), 'through r1');
     await ctx.sleep(ctx.pick(500, 1500));
     await checkDefaultUntouched(ctx, p, from, 'all along (death, takeover, preemption)');
     checkRasOnlyFromVip(ctx, p);
