@@ -232,18 +232,7 @@ export class SourceWatch {
 
 /** Put new pings' replies on the data lane: replies per 100 ms, and each silence over 1 s. */
 export function recordNewPings(ctx: ScenarioContext, label: string, replies: readonly number[]): void {
-  if (replies.length === 0) return;
-  const t = [...replies].sort((a, b) => a - b);
-  const bin = 100_000;
-  const first = Math.floor((t[0] as number) / bin) * bin;
-  const counts = new Map<number, number>();
-  for (const x of t) counts.set(Math.floor((x - first) / bin), (counts.get(Math.floor((x - first) / bin)) ?? 0) + 1);
-  const last = Math.floor(((t[t.length - 1] as number) - first) / bin);
-  for (let i = 0; i <= last; i++) ctx.tl.sample(`${label}: replies per 100 ms`, 'data', 'replies', first + i * bin, counts.get(i) ?? 0);
-  for (let i = 1; i < t.length; i++) {
-    const gapMs = ((t[i] as number) - (t[i - 1] as number)) / 1000;
-    if (gapMs > 1000) ctx.event('data', t[i - 1] as number, `${label}: no reply for ${fmtMs(gapMs)}`, 'ping -D');
-  }
+  ctx.recordReplies(label, replies, 1000);
 }
 
 /** "+123 ms after X" for a check's detail. */

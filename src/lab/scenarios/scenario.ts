@@ -121,16 +121,16 @@ export class ScenarioContext {
     const p = Pinger.start(this.lab, ns, dst, opts);
     this.stoppers.push(async () => {
       const replies = await p.stop();
-      this.recordReplies(p.label, replies, p.intervalMs);
+      this.recordReplies(p.label, replies, p.intervalMs * 5);
     });
     return p;
   }
 
   /**
    * Put a ping's replies on the data lane: answered pings per 100 ms as a series, and each
-   * silence longer than five intervals as an event.
+   * silence longer than `silenceMs` (five intervals of a 10-ms ping) as an event.
    */
-  private recordReplies(label: string, replies: readonly number[], intervalMs: number): void {
+  recordReplies(label: string, replies: readonly number[], silenceMs: number): void {
     if (replies.length === 0) return;
     const t = [...replies].sort((a, b) => a - b);
     const bin = 100_000;
@@ -141,7 +141,7 @@ export class ScenarioContext {
     for (let i = 0; i <= last; i++) this.tl.sample(`${label}: replies per 100 ms`, 'data', 'replies', first + i * bin, counts.get(i) ?? 0);
     for (let i = 1; i < t.length; i++) {
       const gapMs = ((t[i] as number) - (t[i - 1] as number)) / 1000;
-      if (gapMs > intervalMs * 5) this.tl.add({ tUs: t[i - 1] as number, lane: 'data', what: `${label}: no reply for ${fmtMs(gapMs)}`, source: 'ping -D' });
+      if (gapMs > silenceMs) this.tl.add({ tUs: t[i - 1] as number, lane: 'data', what: `${label}: no reply for ${fmtMs(gapMs)}`, source: 'ping -D' });
     }
   }
 
