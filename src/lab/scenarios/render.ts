@@ -89,14 +89,16 @@ export function renderSvg(r: ScenarioResult): string {
     if (row.series === undefined) {
       parts.push(`<text x="10" y="${row.y + row.h / 2 + 4}" font-weight="bold" fill="${COLORS[row.lane]}">${esc(LANE_TITLE[row.lane])}</text>`);
       const evs = r.events.filter((e) => e.lane === row.lane);
-      let lastLabelX = -Infinity;
+      let lastLabelEnd = -Infinity; // right edge of the last label drawn on this lane
       for (const e of evs) {
         const ex = x(e.tUs);
         parts.push(`<circle cx="${ex.toFixed(1)}" cy="${row.y + 14}" r="${e.key === true ? 5 : 3.5}" fill="${COLORS[row.lane]}"><title>${esc(`${fmtMs((e.tUs - r.startUs) / 1000)}: ${e.what} [${e.source}]`)}</title></circle>`);
-        if (ex - lastLabelX > 185) {
-          const end = ex > W - right - 180;
+        // A label is about 180 px wide: drawn after its mark, or before it near the right edge.
+        const end = ex > W - right - 180;
+        const from = end ? ex - 184 : ex + 4;
+        if (from > lastLabelEnd + 6) {
           parts.push(`<text x="${(end ? ex - 4 : ex + 4).toFixed(1)}" y="${row.y + 34}" fill="#333" font-size="9"${end ? ' text-anchor="end"' : ''}>${esc(short(e.what))}</text>`);
-          lastLabelX = ex;
+          lastLabelEnd = from + 180;
         }
       }
     } else {
