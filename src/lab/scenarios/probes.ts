@@ -10,6 +10,7 @@
  * Each feeds the run's Timeline. Nothing here asks a daemon what it did.
  */
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { decodeMessage } from '../../wire';
 import type { NdMessage, RouterAdvertisement } from '../../wire/types';
 import type { Lab } from '../netns';
@@ -329,6 +330,24 @@ export function defaultShow(e: KernelEvent, state: Map<string, string>): string 
   return undefined;
 }
 
+/** Whether process `pid` is `ip ... monitor` and has a socket open. */
+function monitorListening(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (!cmd.includes('monitor') || cmd.includes('netns')) return false;
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:');
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
 /** `ip -ts -6 monitor` in a namespace, parsed as it runs. */
 export class KernelWatch {
   readonly events: KernelEvent[] = [];
@@ -347,8 +366,11 @@ export class KernelWatch {
 
   static async start(lab: Lab, tl: Timeline, ns: string, opts: KernelWatchOptions = {}): Promise<KernelWatch> {
     const child = lab.spawn(ns, ['ip', '-ts', '-o', '-6', 'monitor', 'link', 'route', 'address', 'neigh'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    // ip has no "listening" line; give it a moment to bind its netlink socket.
-    await sleep(150);
+    // ip has no "listening" line: wait until the process is `ip monitor` itself (ip netns exec
+    // execs in place) and holds its netlink socket, which it binds to the groups at once.
+    const ready = await poll(() => (child.exitCode !== null || monitorListening(child.pid) ? true : undefined), 3000, 5);
+    if (child.exitCode !== null) throw new Error(`ip monitor in ${ns} exited (${child.exitCode})`);
+    await sleep(ready === undefined ? 150 : 20);
     return new KernelWatch(lab, child, tl, opts, ns);
   }
 
