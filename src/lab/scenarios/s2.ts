@@ -273,6 +273,7 @@ export async function s2Setup(ctx: ScenarioContext, config: string, want: (isp: 
     ],
     name: ispOf,
   });
+  ctx.onFinish(() => conns.stop()); // also when the set-up fails below (stop() is idempotent)
   await ctx.firsthop('r1', config, { label: 'R1' });
   const got = await waitFor(async () => {
     const all = (await addresses(lab, 'host', 'h0')).filter((a) => a.scope === 'global' && !a.flags.temporary);

@@ -102,6 +102,11 @@ export class ScenarioContext {
     }
   }
 
+  /** Run `stop` when the run ends (before the lab goes), whatever happened: a scenario's own probe. */
+  onFinish(stop: () => Promise<void>): void {
+    this.stoppers.push(stop);
+  }
+
   /** Capture RAs, NAs and VRRP adverts on a link; stopped by the runner. */
   async wire(ns: string, ifname: string, opts: WireWatchOptions = {}): Promise<WireWatch> {
     const w = await WireWatch.start(this.lab, this.tl, ns, ifname, opts);
