@@ -21,7 +21,7 @@ import type { ChildProcess } from 'node:child_process';
 import { addresses, waitFor } from '../inspect';
 import type { Lab } from '../netns';
 import { capture, type Capture } from '../pcap';
-import { parsePingReplies, poll, type KernelEvent } from './probes';
+import { addressStateOf, carrierOf, parsePingReplies, poll, type KernelEvent } from './probes';
 import type { ScenarioContext } from './scenario';
 import { fmtMs, type Lane } from './timeline';
 
@@ -113,9 +113,8 @@ export async function sourceRoute(lab: Lab, ns: string, site: string, table: num
 // The routers' kernels
 
 /** Link notifications of the uplink wan0: carrier lost, carrier back. */
-const isWan0 = (e: KernelEvent): boolean => e.kind === 'link' && /^\d+: wan0/.test(e.text);
-export const noCarrier = (e: KernelEvent): boolean => isWan0(e) && /NO-CARRIER/.test(e.text);
-export const carrierUp = (e: KernelEvent): boolean => isWan0(e) && /LOWER_UP/.test(e.text) && !/NO-CARRIER/.test(e.text);
+export const noCarrier = (e: KernelEvent): boolean => carrierOf(e, 'wan0') === 'lost';
+export const carrierUp = (e: KernelEvent): boolean => carrierOf(e, 'wan0') === 'up';
 /** BIRD's route to `isp`'s uplink subnet added to, or deleted from, a router's kernel. */
 export const uplinkRoute = (isp: Isp, deleted: boolean) => (e: KernelEvent): boolean => e.kind === 'route' && e.deleted === deleted && e.text.startsWith(`${isp.uplinkNet} `) && / proto bird/.test(e.text);
 
@@ -137,11 +136,9 @@ export function routerShow(e: KernelEvent): string | undefined {
  * What an `ip monitor` address notification says about the host's address in `isp`'s LAN
  * prefix: 'deprecated' (preferred lifetime 0) or 'preferred'; undefined for anything else.
  */
-export function addressState(text: string, isp: Isp): 'deprecated' | 'preferred' | undefined {
-  const m = /inet6 (\S+) scope global/.exec(text);
-  if (m === null || !(m[1] as string).startsWith(isp.lanStart)) return undefined;
-  const pl = /preferred_lft (\d+|forever)/.exec(text)?.[1];
-  return / deprecated/.test(text) || pl === '0' ? 'deprecated' : 'preferred';
+export function addressState(e: KernelEvent, isp: Isp): 'deprecated' | 'preferred' | undefined {
+  const st = addressStateOf(e, (a) => a.startsWith(isp.lanStart));
+  return st === 'deleted' ? undefined : st;
 }
 
 // ---------------------------------------------------------------------------
@@ -274,7 +271,7 @@ export async function startDataWatches(ctx: ScenarioContext, hostIf = 'h0'): Pro
 }
 
 /** An `ip monitor` event in the host: its address in `isp`'s prefix became `st`. */
-export const hostAddr = (isp: Isp, st: 'deprecated' | 'preferred') => (e: KernelEvent): boolean => e.kind === 'address' && !e.deleted && addressState(e.text, isp) === st;
+export const hostAddr = (isp: Isp, st: 'deprecated' | 'preferred') => (e: KernelEvent): boolean => e.kind === 'address' && !e.deleted && addressState(e, isp) === st;
 
 /** Steady state: the host has both addresses, A's preferred and B's deprecated; new pings leave from A through ISP A. */
 export async function steadyOnA(ctx: ScenarioContext, d: DataWatches): Promise<void> {

@@ -292,17 +292,37 @@ export interface KernelWatchOptions {
   readonly show?: (e: KernelEvent) => string | undefined;
 }
 
+/** A link notification's carrier for `ifname`: 'lost', 'up', or undefined (another link, or neither). */
+export function carrierOf(e: KernelEvent, ifname: string): 'lost' | 'up' | undefined {
+  if (e.kind !== 'link' || /^\d+: ([^:@\s]+)[@:]/.exec(e.text)?.[1] !== ifname) return undefined;
+  if (/NO-CARRIER/.test(e.text)) return 'lost';
+  return /LOWER_UP/.test(e.text) ? 'up' : undefined;
+}
+
+/**
+ * An address notification's state for a global address that `which` accepts (given the
+ * address with its /LEN): 'deleted', 'deprecated' (preferred lifetime 0) or 'preferred';
+ * undefined for anything else.
+ */
+export function addressStateOf(e: KernelEvent, which: (addressWithLength: string) => boolean): 'deleted' | 'deprecated' | 'preferred' | undefined {
+  if (e.kind !== 'address') return undefined;
+  const m = /inet6 (\S+) scope global/.exec(e.text);
+  if (m === null || !which(m[1] as string)) return undefined;
+  if (e.deleted) return 'deleted';
+  const pl = /preferred_lft (\d+|forever)/.exec(e.text)?.[1];
+  return / deprecated/.test(e.text) || pl === '0' ? 'deprecated' : 'preferred';
+}
+
 /** Default: routes learned from RAs, global addresses becoming deprecated or preferred, links. */
 export function defaultShow(e: KernelEvent, state: Map<string, string>): string | undefined {
   if (e.kind === 'route' && / proto (ra|bird|ospf|bgp|static) /.test(`${e.text} `) && !e.text.startsWith('local ') && !e.text.startsWith('multicast ')) {
     return `${e.deleted ? 'route deleted' : 'route added'}: ${e.text.replace(/ metric \d+| expires \d+sec| pref medium/g, '')}`;
   }
   if (e.kind === 'address') {
-    const m = /inet6 (\S+) scope global/.exec(e.text);
-    if (m === null) return undefined;
-    const addr = m[1] as string;
+    const addr = /inet6 (\S+) scope global/.exec(e.text)?.[1];
+    const st = addressStateOf(e, () => true);
+    if (addr === undefined || st === undefined) return undefined;
     const pl = /preferred_lft (\d+|forever)/.exec(e.text)?.[1];
-    const st = e.deleted ? 'deleted' : / deprecated/.test(e.text) || pl === '0' ? 'deprecated' : 'preferred';
     if (state.get(addr) === st) return undefined;
     state.set(addr, st);
     return `address ${addr} ${st}${st === 'preferred' && pl !== undefined ? ` (preferred_lft ${pl})` : ''}`;

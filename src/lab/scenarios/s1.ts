@@ -18,7 +18,7 @@
 import { prepareHost, prepareRouter, routes, waitFor, waitLinkLocal } from '../inspect';
 import type { Lab } from '../netns';
 import type { Scenario, ScenarioContext } from './scenario';
-import type { KernelEvent, KernelWatch } from './probes';
+import { carrierOf, type KernelEvent, type KernelWatch } from './probes';
 import { longestGap, fmtMs } from './timeline';
 
 export const B2_PREFIX = '2001:db8:2::/48';
@@ -136,8 +136,7 @@ async function lineUp(lab: Lab): Promise<void> {
 
 /** A link notification of `ifname` saying its carrier is `up` (or lost). */
 export function carrierIs(ifname: string, up: boolean): (e: KernelEvent) => boolean {
-  const re = new RegExp(`^\\d+: ${ifname}[@:]`);
-  return (e) => e.kind === 'link' && re.test(e.text) && (up ? /LOWER_UP/.test(e.text) && !/NO-CARRIER/.test(e.text) : /NO-CARRIER/.test(e.text));
+  return (e) => carrierOf(e, ifname) === (up ? 'up' : 'lost');
 }
 
 /** Follow a router's kernel for the carrier of one interface, on the failure lane. */

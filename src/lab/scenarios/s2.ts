@@ -23,7 +23,7 @@
 import { addresses, defaultRoutes, prepareHost, prepareRouter, waitFor, waitLinkLocal } from '../inspect';
 import type { Lab } from '../netns';
 import { Conns, type Attempt } from './conns';
-import { raValue, type KernelEvent, type KernelWatch, type WirePacket, type WireWatch } from './probes';
+import { addressStateOf, carrierOf, raValue, type KernelEvent, type KernelWatch, type WirePacket, type WireWatch } from './probes';
 import type { Scenario, ScenarioContext } from './scenario';
 import { fmtMs } from './timeline';
 
@@ -211,18 +211,11 @@ export const restoreUplink = (lab: Lab, isp: Isp): Promise<void> => lab.linkUp(i
 
 /** An address notification's state for `addr` (undefined: another address or not an address). */
 export function addrState(e: KernelEvent, addr: string): 'deprecated' | 'preferred' | 'deleted' | undefined {
-  if (e.kind !== 'address' || !e.text.includes(`inet6 ${addr}/`)) return undefined;
-  if (e.deleted) return 'deleted';
-  const pl = /preferred_lft (\d+|forever)/.exec(e.text)?.[1];
-  return / deprecated/.test(e.text) || pl === '0' ? 'deprecated' : 'preferred';
+  return addressStateOf(e, (a) => a.startsWith(`${addr}/`));
 }
 
 /** R1's link notifications: carrier of an uplink. */
-function carrier(e: KernelEvent, ifname: string): 'lost' | 'up' | undefined {
-  if (e.kind !== 'link' || !new RegExp(`^\\d+: ${ifname}[@:]`).test(e.text)) return undefined;
-  if (/NO-CARRIER/.test(e.text)) return 'lost';
-  return /LOWER_UP/.test(e.text) ? 'up' : undefined;
-}
+const carrier = carrierOf;
 
 export interface S2Env {
   readonly r1LL: string;
