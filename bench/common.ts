@@ -8,6 +8,7 @@ import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } fro
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Capture, cleanupStale, Lab, realtimeMicros, run } from '../src/lab/netns';
+import type { PaceResult } from './pacer';
 
 /** Clock ticks per second for /proc/PID/stat (sysconf(_SC_CLK_TCK); 100 on every Linux port we run on). */
 export const CLK_TCK = (() => {
@@ -265,6 +266,17 @@ export function socketInodes(pid: number): Set<number> {
 }
 
 /**
+ * Drops counted on process `pid`'s ICMPv6 raw sockets in namespace `ns`: the /proc/net/raw6
+ * rows whose inode the process holds as an fd. NaN when none is found, so that a failed match
+ * never reads as "no drops".
+ */
+export async function icmpv6SocketDrops(lab: Lab, ns: string, pid: number): Promise<number> {
+  const inodes = socketInodes(pid);
+  const mine = (await raw6Sockets(lab, ns)).filter((s) => s.protocol === 58 && inodes.has(s.inode));
+  return mine.length === 0 ? NaN : mine.reduce((a, s) => a + s.drops, 0);
+}
+
+/**
  * tcpdump on every interface of a namespace (`-i any`). capture() cannot be used for this:
  * tcpdump 4.99 / libpcap 1.10 give `any` the LINUX_SLL2 link type (276), which the lab's
  * pcap reader does not decode, so this forces `-y LINUX_SLL` (113), which it does.
@@ -467,20 +479,7 @@ export function option(name: string, dflt?: string): string {
 }
 
 /** What the paced flood senders (bench/rs-sender.ts, bench/ra-sender.ts) print as JSON. */
-export interface SenderResult {
-  startWallMs: number;
-  endWallMs: number;
-  targetRate: number;
-  durationS: number;
-  sent: number;
-  failed: number;
-  errors: Record<string, number>;
-  achievedRate: number;
-  maxBatch: number;
-  meanBatch: number;
-  perSecond: number[];
-  cpuMs: number;
-}
+export type SenderResult = PaceResult;
 
 /** The daemons the flood benchmarks compare. */
 export type FloodDaemon = 'firsthop' | 'radvd';

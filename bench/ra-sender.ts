@@ -17,14 +17,13 @@
  * The RA is encoded once and only the MAC bytes are patched per packet; the kernel computes
  * the checksum.
  *
- * --rate R > 0 paces in batches as bench/rs-sender.ts does: every ~1 ms (Atomics.wait) it
- * sends as many as are due by R × elapsed. --rate 0 sends back to back, as fast as the
- * socket takes them. A send the kernel refuses (EAGAIN, ENOBUFS) is counted and not retried.
- * Prints one JSON line.
+ * --rate R > 0 paces in batches (bench/pacer.ts); --rate 0 sends back to back, as fast as the
+ * socket takes them. Prints one JSON line.
  */
 import { linuxBackend } from '../src/sys/linux';
 import { encodeMessage } from '../src/wire';
 import { option } from './common';
+import { pace } from './pacer';
 import { rogueRa } from '../src/lab/rogue';
 
 const opt = option;
@@ -52,83 +51,19 @@ for (let i = 0; i < count; i++) {
   const n = i + 1;
   sources[i] = `fe80::1:${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
 }
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-
-let sent = 0;
-let failed = 0;
-const errors = new Map<string, number>();
-const perSecond: number[] = [];
-let maxBatch = 0;
-let batches = 0;
-const sendOne = (i: number, elapsedNs: number): void => {
-  const n = i + 1;
-  if (withSlla) {
-    msg[MAC_AT + 2] = (n >>> 24) & 0xff;
-    msg[MAC_AT + 3] = (n >>> 16) & 0xff;
-    msg[MAC_AT + 4] = (n >>> 8) & 0xff;
-    msg[MAC_AT + 5] = n & 0xff;
-  }
-  try {
+const result = pace({
+  rate,
+  count,
+  send: (i) => {
+    const n = i + 1;
+    if (withSlla) {
+      msg[MAC_AT + 2] = (n >>> 24) & 0xff;
+      msg[MAC_AT + 3] = (n >>> 16) & 0xff;
+      msg[MAC_AT + 4] = (n >>> 8) & 0xff;
+      msg[MAC_AT + 5] = n & 0xff;
+    }
     sock.send(msg, destination, ifindex, sources[i]);
-    sent++;
-    const sec = Math.floor(elapsedNs / 1e9);
-    perSecond[sec] = (perSecond[sec] ?? 0) + 1;
-  } catch (e) {
-    failed++;
-    const code = (e as { code?: string }).code ?? String(e);
-    errors.set(code, (errors.get(code) ?? 0) + 1);
-  }
-};
-
-const startWall = Date.now();
-const start = process.hrtime.bigint();
-let i = 0;
-if (rate <= 0) {
-  while (i < count) {
-    sendOne(i, Number(process.hrtime.bigint() - start));
-    i++;
-  }
-  batches = 1;
-  maxBatch = count;
-} else {
-  while (i < count) {
-    const elapsed = Number(process.hrtime.bigint() - start);
-    const due = Math.min(count, Math.floor((rate * elapsed) / 1e9));
-    let batch = 0;
-    while (i < due) {
-      sendOne(i, elapsed);
-      i++;
-      batch++;
-    }
-    if (batch > 0) {
-      batches++;
-      if (batch > maxBatch) maxBatch = batch;
-    }
-    if (i < count) Atomics.wait(sleeper, 0, 0, 1);
-  }
-}
-const actualS = Number(process.hrtime.bigint() - start) / 1e9;
+  },
+});
 sock.close();
-const usage = process.resourceUsage();
-process.stdout.write(
-  `${JSON.stringify({
-    startWallMs: startWall,
-    endWallMs: Date.now(),
-    targetRate: rate,
-    count,
-    raBytes: msg.length,
-    durationS: actualS,
-    sent,
-    failed,
-    errors: Object.fromEntries(errors),
-    achievedRate: sent / actualS,
-    batches,
-    meanBatch: (sent + failed) / Math.max(1, batches),
-    maxBatch,
-    perSecond: Array.from(perSecond, (x) => x ?? 0),
-    firstSource: sources[0],
-    lastSource: sources[count - 1],
-    slla: withSlla,
-    cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
-  })}\n`,
-);
+process.stdout.write(`${JSON.stringify({ ...result, count, raBytes: msg.length, firstSource: sources[0], lastSource: sources[count - 1], slla: withSlla })}\n`);

@@ -50,7 +50,7 @@ import { join } from 'node:path';
 import { capture, LAB_ENV, linkInfo, realtimeMicros, routerHostPair, waitLinkLocal, RA_FILTER, type Capture, type Lab, type RouterHost } from '../src/lab/netns';
 import { FIRSTHOP_MAIN, startFirsthop } from '../src/lab/firsthop';
 import { confKey } from '../src/lab/inspect';
-import { cpuSample, fmt, log, logPatterns, machineInfo, memSample, ndiscCache, raw6Sockets, runBench, sleep, snmp6, socketInodes, table, writeResult, type CpuSample, type MemSample, floodConfig, type FloodDaemon, type SenderResult } from './common';
+import { cpuSample, fmt, log, logPatterns, machineInfo, memSample, ndiscCache, icmpv6SocketDrops, runBench, sleep, snmp6, table, writeResult, type CpuSample, type MemSample, floodConfig, type FloodDaemon, type SenderResult } from './common';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);
@@ -260,11 +260,7 @@ async function flood(lab: Lab, pair: RouterHost, cap: Capture, daemon: DaemonNam
     logText = () => h.log();
     stop = () => h.stop();
   }
-  const daemonDrops = async (): Promise<number> => {
-    const inodes = socketInodes(pid);
-    const mine = (await raw6Sockets(lab, 'router')).filter((s) => s.protocol === 58 && inodes.has(s.inode));
-    return mine.length === 0 ? NaN : mine.reduce((a, s) => a + s.drops, 0);
-  };
+  const daemonDrops = (): Promise<number> => icmpv6SocketDrops(lab, 'router', pid);
   const mems: { at: number; m: MemSample }[] = [];
   let neighMax = 0;
   const sampleMem = (): MemSample => {

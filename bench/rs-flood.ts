@@ -32,7 +32,7 @@ import { join } from 'node:path';
 import { capture, linkInfo, realtimeMicros, routerHostPair, startRadvd, waitLinkLocal, RA_FILTER, type Capture, type Lab, type RouterHost } from '../src/lab/netns';
 import { startFirsthop } from '../src/lab/firsthop';
 import { confKey } from '../src/lab/inspect';
-import { cpuSample, fanConfig, logPatterns, fmt, vethFan, log, machineInfo, memSample, raw6Sockets, runBench, sleep, snmp6, socketInodes, table, writeResult, type MemSample, floodConfig, type FloodDaemon, type SenderResult } from './common';
+import { cpuSample, fanConfig, logPatterns, fmt, vethFan, log, machineInfo, memSample, icmpv6SocketDrops, runBench, sleep, snmp6, table, writeResult, type MemSample, floodConfig, type FloodDaemon, type SenderResult } from './common';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(name);
@@ -106,13 +106,7 @@ async function flood(lab: Lab, pair: RouterHost, cap: Capture, daemon: DaemonNam
     logText = () => h.log();
     stop = () => h.stop();
   }
-  // The daemon's ICMPv6 raw sockets: /proc/net/raw6 rows whose inode the daemon holds as an fd.
-  // NaN when none is found, so that a failed match never reads as "no drops".
-  const daemonDrops = async (): Promise<number> => {
-    const inodes = socketInodes(pid);
-    const mine = (await raw6Sockets(lab, 'router')).filter((s) => s.protocol === 58 && inodes.has(s.inode));
-    return mine.length === 0 ? NaN : mine.reduce((a, s) => a + s.drops, 0);
-  };
+  const daemonDrops = (): Promise<number> => icmpv6SocketDrops(lab, 'router', pid);
 
   if (SETTLE_S > 0) await sleep(SETTLE_S * 1000);
   const idle0 = cpuSample(pid);

@@ -155,12 +155,20 @@ export interface Bird {
   kill(): void;
 }
 
+/** OSPFv3 timers of the scenarios: hello/dead 1/3 s fast, BIRD's defaults 10/40 s full; BIRD's tick 1 s. */
+export function ospfTimers(ctx: ScenarioContext): { readonly hello: number; readonly dead: number; readonly tick: number } {
+  return { hello: ctx.pick(1, 10), dead: ctx.pick(3, 40), tick: 1 };
+}
+
 /**
  * Start BIRD in `ns` with `config` (written to `<lab dir>/<name>.conf`), its control socket at
  * `<lab dir>/<name>.ctl` and its output in `<lab dir>/<name>.log` (ctx.daemon: --keep leaves
- * it running). Resolves once BIRD has read its config and started.
+ * it running). Resolves once BIRD has read its config and started. Its log lines matching
+ * `timeline` are put on the daemon lane when the run ends.
  */
-export async function startBird(ctx: ScenarioContext, ns: string, name: string, config: string, timeoutMs = 10_000): Promise<Bird> {
+export async function startBird(ctx: ScenarioContext, ns: string, name: string, config: string, opts: { readonly timeoutMs?: number; readonly timeline?: RegExp } = {}): Promise<Bird> {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const startedUs = ctx.now();
   const dir = ctx.lab.dir();
   const confPath = join(dir, `${name}.conf`);
   const sock = join(dir, `${name}.ctl`);
@@ -191,6 +199,9 @@ export async function startBird(ctx: ScenarioContext, ns: string, name: string, 
       await sleep(100);
     }
   };
+  const interesting = opts.timeline;
+  // BIRD's log lines of interest go on the daemon lane when the run ends (context only).
+  if (interesting !== undefined) ctx.onFinish(async () => birdToTimeline(ctx, { log }, ns.toUpperCase(), interesting, startedUs));
   return {
     ns,
     name,
@@ -229,7 +240,7 @@ export function parseBirdLog(text: string): Array<{ readonly tUs: number; readon
  * Put the interesting lines of a BIRD log on the daemon lane (context only: BIRD's clock is
  * its loop's cached time, and the scenarios time routes from the kernel, not from BIRD).
  */
-export function birdToTimeline(ctx: ScenarioContext, bird: Bird, label: string, interesting: RegExp, fromUs = 0): void {
+export function birdToTimeline(ctx: ScenarioContext, bird: Pick<Bird, 'log'>, label: string, interesting: RegExp, fromUs = 0): void {
   for (const l of parseBirdLog(bird.log())) {
     if (l.tUs < fromUs || !interesting.test(l.text)) continue;
     ctx.event('daemon', l.tUs, `${label} bird: ${l.text}`, 'BIRD log (self-reported, not timed from)');

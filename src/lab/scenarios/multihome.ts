@@ -246,7 +246,7 @@ export interface DataWatches {
   readonly fromHost: SourceWatch;
   readonly viaA: SourceWatch;
   readonly viaB: SourceWatch;
-  /** Stop them and put what they saw on the data lane (once). */
+  /** Stop them and put what they saw on the data lane (once; the runner does it at the end). */
   stop(): Promise<void>;
 }
 
@@ -256,7 +256,7 @@ export async function startDataWatches(ctx: ScenarioContext, hostIf = 'h0'): Pro
   const viaB = await SourceWatch.start(ctx.lab, 'inet', ISP_B.inetIf, 'through ISP B');
   const pings = NewPings.start(ctx.lab, 'host', SERVER);
   let stopped = false;
-  return {
+  const watches: DataWatches = {
     pings,
     fromHost,
     viaA,
@@ -268,6 +268,8 @@ export async function startDataWatches(ctx: ScenarioContext, hostIf = 'h0'): Pro
       for (const w of [fromHost, viaA, viaB]) await w.stop(ctx);
     },
   };
+  ctx.onFinish(() => watches.stop()); // whatever happens to the run
+  return watches;
 }
 
 /** An `ip monitor` event in the host: its address in `isp`'s prefix became `st`. */
