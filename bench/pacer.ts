@@ -31,6 +31,9 @@ export interface PaceResult {
   readonly cpuMs: number;
 }
 
+/** Packets sent between two readings of the clock at rate 0. */
+const BACK_TO_BACK_CHUNK = 256;
+
 export function pace(o: PaceOptions): PaceResult {
   const count = o.count ?? Infinity;
   const durationNs = (o.durationS ?? Infinity) * 1e9;
@@ -47,7 +50,8 @@ export function pace(o: PaceOptions): PaceResult {
   while (i < count) {
     const elapsed = Number(process.hrtime.bigint() - start);
     if (elapsed >= durationNs) break;
-    const due = o.rate > 0 ? Math.min(count, Math.floor((o.rate * elapsed) / 1e9)) : count;
+    // Rate 0: back to back, in chunks, so that the clock (per second, duration) is read again.
+    const due = o.rate > 0 ? Math.min(count, Math.floor((o.rate * elapsed) / 1e9)) : Math.min(count, i + BACK_TO_BACK_CHUNK);
     let batch = 0;
     for (; i < due; i++, batch++) {
       try {
@@ -65,7 +69,7 @@ export function pace(o: PaceOptions): PaceResult {
       batches++;
       if (batch > maxBatch) maxBatch = batch;
     }
-    if (i < count) Atomics.wait(sleeper, 0, 0, 1);
+    if (i < count && o.rate > 0) Atomics.wait(sleeper, 0, 0, 1);
   }
   const durationS = Number(process.hrtime.bigint() - start) / 1e9;
   const usage = process.resourceUsage();

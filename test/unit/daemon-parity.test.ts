@@ -5,37 +5,19 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { Daemon } from '../../src/daemon/daemon';
-import { MemoryBackend, settle } from '../../src/sys/memory';
-import { ManualClock } from '../../src/iface/clock';
-import { memoryLogger } from '../../src/daemon/log';
+import { settle } from '../../src/sys/memory';
+import { memoryDaemon } from './support';
 import { renderStatus } from '../../src/cli/status';
 import { decodeMessage } from '../../src/wire';
 import type { PrefixInformationOption, RouterAdvertisement } from '../../src/wire/types';
 
 async function setup(conf: string, t: { after: (fn: () => void) => void }) {
-  const dir = mkdtempSync(join(tmpdir(), 'fh-parity-'));
-  const file = join(dir, 'radvd.conf');
-  writeFileSync(file, conf);
-  const backend = new MemoryBackend('router');
-  const link = backend.kernel.addLink({ name: 'lan0', mac: '02:00:00:00:00:01', mtu: 1500 });
-  backend.kernel.addAddress({ ifindex: link.ifindex, address: 'fe80::1' });
-  const clock = new ManualClock();
-  const log = memoryLogger();
-  const daemon = new Daemon({ configPath: file, backend, log, clock, random: () => 0.5 });
-  t.after(() => {
-    daemon.stop(false);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await daemon.start();
-  await settle();
-  clock.advance(0);
+  const d = await memoryDaemon(conf);
+  t.after(d.cleanup);
+  d.clock.advance(0);
   /** RAs sent since `from` (an index into backend.sent). */
-  const ras = (from = 0): RouterAdvertisement[] => backend.sent.slice(from).map((s) => decodeMessage(s.data) as RouterAdvertisement);
-  return { backend, link, clock, log, daemon, ras };
+  const ras = (from = 0): RouterAdvertisement[] => d.backend.sent.slice(from).map((s) => decodeMessage(s.data) as RouterAdvertisement);
+  return { backend: d.backend, link: d.links[0]!, clock: d.clock, log: d.log, daemon: d.daemon, ras };
 }
 
 const mtuOf = (ra: RouterAdvertisement): number | undefined => ra.options.find((o) => o.type === 'mtu')?.mtu;

@@ -1,13 +1,8 @@
 /** Rogue routers through the daemon on the in-memory backend: reports, allow-list, flood bounds, countermeasure, monitor-only. */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { Daemon } from '../../src/daemon/daemon';
-import { MemoryBackend, settle } from '../../src/sys/memory';
-import { ManualClock } from '../../src/iface/clock';
-import { memoryLogger } from '../../src/daemon/log';
+import { settle } from '../../src/sys/memory';
+import { memoryDaemon } from './support';
 import { decodeMessage, encodeMessage } from '../../src/wire';
 import type { RouterAdvertisement } from '../../src/wire/types';
 import type { StampedEvent } from '../../src/observe/types';
@@ -41,27 +36,16 @@ function rogue(extra: Partial<RouterAdvertisement> = {}): RouterAdvertisement {
 }
 
 async function setup(t: TestContext, extra = '') {
-  const dir = mkdtempSync(join(tmpdir(), 'fh-rogue-'));
-  const file = join(dir, 'radvd.conf');
-  writeFileSync(file, CONF(extra));
-  const backend = new MemoryBackend('router');
-  const lan = backend.kernel.addLink({ name: 'lan0', mac: '02:00:00:00:00:01', mtu: 1500 });
-  backend.kernel.addAddress({ ifindex: lan.ifindex, address: 'fe80::1' });
-  const mon = backend.kernel.addLink({ name: 'mon0', mac: '02:00:00:00:01:01', mtu: 1500 });
-  backend.kernel.addAddress({ ifindex: mon.ifindex, address: 'fe80::101' });
-  const clock = new ManualClock();
-  const log = memoryLogger();
-  const daemon = new Daemon({ configPath: file, backend, log, clock, random: () => 0.5 });
-  await daemon.start();
-  await settle();
+  const d = await memoryDaemon(CONF(extra), [
+    { name: 'lan0', mac: '02:00:00:00:00:01', address: 'fe80::1' },
+    { name: 'mon0', mac: '02:00:00:00:01:01', address: 'fe80::101' },
+  ]);
+  const [lan, mon] = d.links as [(typeof d.links)[0], (typeof d.links)[0]];
   const events: StampedEvent[] = [];
-  daemon.events.subscribe((e) => events.push(e));
-  t.after(() => {
-    daemon.stop(false);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const send = (ra: RouterAdvertisement, source: string, ifindex = lan.ifindex): void => backend.inject({ data: encodeMessage(ra), source, ifindex });
-  return { file, backend, lan, mon, clock, log, daemon, events, send };
+  d.daemon.events.subscribe((e) => events.push(e));
+  t.after(d.cleanup);
+  const send = (ra: RouterAdvertisement, source: string, ifindex = lan.ifindex): void => d.backend.inject({ data: encodeMessage(ra), source, ifindex });
+  return { file: d.file, backend: d.backend, lan, mon, clock: d.clock, log: d.log, daemon: d.daemon, events, send };
 }
 
 test('a rogue RA is reported on that RA: one line with interface, source, MAC and what it offers; status, counters and an event', async (t) => {

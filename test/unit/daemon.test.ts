@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Daemon, ConfigError } from '../../src/daemon/daemon';
 import { MemoryBackend, settle } from '../../src/sys/memory';
+import { memoryDaemon } from './support';
 import { ManualClock } from '../../src/iface/clock';
 import { memoryLogger } from '../../src/daemon/log';
 import { decodeMessage, encodeMessage } from '../../src/wire';
@@ -22,24 +23,10 @@ const CONF = `interface lan0 {
 `;
 
 async function setup(conf = CONF) {
-  const dir = mkdtempSync(join(tmpdir(), 'fh-daemon-'));
-  const file = join(dir, 'radvd.conf');
-  writeFileSync(file, conf);
-  const backend = new MemoryBackend('router');
-  const link = backend.kernel.addLink({ name: 'lan0', mac: '02:00:00:00:00:01', mtu: 1500 });
-  backend.kernel.addAddress({ ifindex: link.ifindex, address: 'fe80::1' });
-  const clock = new ManualClock();
-  const log = memoryLogger();
-  const daemon = new Daemon({ configPath: file, backend, log, clock, random: () => 0.5 });
-  await daemon.start();
-  await settle();
+  const d = await memoryDaemon(conf);
   const ras = (): Array<{ ra: RouterAdvertisement; destination: string; source: string | undefined }> =>
-    backend.sent.map((s) => ({ ra: decodeMessage(s.data) as RouterAdvertisement, destination: s.destination, source: s.source }));
-  const cleanup = (): void => {
-    daemon.stop(false);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  return { dir, file, backend, link, clock, log, daemon, ras, cleanup };
+    d.backend.sent.map((s) => ({ ra: decodeMessage(s.data) as RouterAdvertisement, destination: s.destination, source: s.source }));
+  return { ...d, link: d.links[0]!, ras };
 }
 
 test('an RA goes out at start from the link-local address, with the configured options', async () => {
