@@ -53,8 +53,11 @@ export interface StartOptions {
   readonly logFile?: boolean;
 }
 
-/** Feed what is appended to `path` to onData every 10 ms until the child exits (and once more then). */
-function tailFile(path: string, onData: (d: Buffer) => void, child: ChildProcess): void {
+/**
+ * Feed what is appended to `path` to onData every `intervalMs` until the child exits (and once
+ * more then). Returns the reader, to call when the latest bytes are wanted at once.
+ */
+export function tailFile(path: string, onData: (d: Buffer) => void, child: ChildProcess, intervalMs = 10): () => void {
   let offset = 0;
   const read = (): void => {
     let fd: number | undefined;
@@ -73,12 +76,13 @@ function tailFile(path: string, onData: (d: Buffer) => void, child: ChildProcess
       if (fd !== undefined) closeSync(fd);
     }
   };
-  const timer = setInterval(read, 10);
+  const timer = setInterval(read, intervalMs);
   timer.unref();
   child.once('exit', () => {
     clearInterval(timer);
     read();
   });
+  return read;
 }
 
 export async function startFirsthop(lab: Lab, ns: string, config: string, opts: StartOptions = {}): Promise<FirsthopHandle> {

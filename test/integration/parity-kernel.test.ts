@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { it, type TestContext } from 'node:test';
 import { addresses, defaultRoutes, Lab, linkMtu, namespaceExists, rdisc6, routerHostPair, segment, waitFor, waitLinkLocal } from '../../src/lab/netns';
-import { sendNd } from '../../src/lab/craft';
+import { RaSender } from '../../src/lab/rogue';
 import { FIRSTHOP_MAIN, startFirsthop, type FirsthopHandle } from '../../src/lab/firsthop';
 import { describePrivileged } from '../helpers/privileged';
 
@@ -146,9 +146,14 @@ describePrivileged('radvd parity with the Linux kernel as host', { timeout: 120_
     });
     const sending = (async (): Promise<unknown> => {
       try {
-        while (dumping) {
-          await sendNd(lab, 'other', 'lan0', [ra]);
-          await sleep(500);
+        const sender = await RaSender.open(lab, 'other', 'lan0');
+        try {
+          while (dumping) {
+            sender.send(ra);
+            await sleep(500);
+          }
+        } finally {
+          sender.close();
         }
         return undefined;
       } catch (e) {

@@ -12,6 +12,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { decodeMessage } from '../../wire';
+import { formatIPv6, formatMac } from '../../net/ipv6';
 import type { NdMessage, RouterAdvertisement } from '../../wire/types';
 import type { Lab } from '../netns';
 import { capture, type Capture, type CapturedPacket } from '../pcap';
@@ -139,8 +140,8 @@ export class WireWatch {
     // VRRP over IPv6 (Ethernet, no extension headers): IPv6 header at 14, VRRP at 54; priority is octet 2.
     const b = p.bytes;
     if (b.length >= 14 + 40 + 8 && b[12] === 0x86 && b[13] === 0xdd && b[14 + 6] === 112) {
-      const src = ipv6Text(b.subarray(14 + 8, 14 + 24));
-      return { tUs: p.tsMicros, src, srcMac: macText(b.subarray(6, 12)), kind: 'vrrp', vrrpPriority: b[54 + 2] ?? 0 };
+      const src = formatIPv6(b, 14 + 8);
+      return { tUs: p.tsMicros, src, srcMac: formatMac(b.subarray(6, 12)), kind: 'vrrp', vrrpPriority: b[54 + 2] ?? 0 };
     }
     return undefined;
   }
@@ -199,33 +200,6 @@ export class WireWatch {
     await this.cap.stop();
     this.update();
   }
-}
-
-function ipv6Text(b: Uint8Array): string {
-  const words: string[] = [];
-  for (let i = 0; i < 16; i += 2) words.push((((b[i] ?? 0) << 8) | (b[i + 1] ?? 0)).toString(16));
-  // Compress the longest run of zeros (RFC 5952).
-  let best = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (words[i] !== '0') {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && words[j] === '0') j++;
-    if (j - i > bestLen && j - i > 1) {
-      best = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (best < 0) return words.join(':');
-  return `${words.slice(0, best).join(':')}::${words.slice(best + bestLen).join(':')}`;
-}
-
-function macText(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':');
 }
 
 // ---------------------------------------------------------------------------

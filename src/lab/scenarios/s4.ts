@@ -32,6 +32,7 @@ import { birdDirect, birdHead, birdKernel, birdOspf, ospfTimers, startBird, type
 import { ISP_A, ISP_B, ROUTER_SYSCTLS, after, buildIsps, carrierUp, dataSwitch, hostAddr, noCarrier, routerShow, sourceRoute, startDataWatches, steadyOnA, uplinkDown, uplinkRoute, uplinkUp, type DataWatches, type Isp } from './multihome';
 import type { KernelWatch, WireWatch } from './probes';
 import type { Scenario, ScenarioContext } from './scenario';
+import { activeDownIntervalMs } from '../../vrrp/machine';
 import { segment } from '../topology';
 import { fmtMs } from './timeline';
 
@@ -255,10 +256,8 @@ export const S4Route: Scenario = {
 // ---------------------------------------------------------------------------
 // S4-vrrp
 
-/** RFC 9568 6.1: Master_Down_Interval = 3 x Advertisement_Interval + Skew_Time, ms. */
-function mdiOf(priority: number, advertInt: number): number {
-  return (3 + (256 - priority) / 256) * advertInt * 1000;
-}
+/** RFC 9568 6.1: Master_Down_Interval for a Backup of `priority`, ms (advert_int in seconds). */
+const mdiOf = (priority: number, advertInt: number): number => activeDownIntervalMs(priority, Math.round(advertInt * 100));
 
 export const S4Vrrp: Scenario = {
   name: 'S4-vrrp',

@@ -22,14 +22,16 @@
  * (the outage) and captures on the server's two links (which router forwards). The routers'
  * own words (firsthop's log, keepalived's) are context only.
  */
-import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { routes, waitFor, waitLinkLocal } from '../inspect';
 import type { Lab } from '../netns';
+import { tailFile } from '../firsthop';
 import { S7 as NET, s7Config, s7Lab } from '../vrrp';
 import { defaultShow, type KernelEvent, type KernelWatch, type PathWatch, type Pinger, type WirePacket, type WireWatch } from './probes';
 import type { Scenario, ScenarioContext } from './scenario';
+import { activeDownIntervalMs } from '../../vrrp/machine';
 import { fmtMs, longestGap } from './timeline';
 
 const VIP = NET.virtualLinkLocal;
@@ -44,8 +46,7 @@ const PATH_R2 = 'through r2';
  * ((256 - Priority) x Master_Adver_Interval) / 256, in ms for an interval in seconds.
  */
 export function masterDownMs(priority: number, advertIntS: number): number {
-  const cs = Math.round(advertIntS * 100);
-  return 3 * cs * 10 + ((256 - priority) * cs * 10) / 256;
+  return activeDownIntervalMs(priority, Math.round(advertIntS * 100));
 }
 
 /**
@@ -152,35 +153,15 @@ function startKeepalived(ctx: ScenarioContext, ns: string, priority: number, adv
   writeFileSync(conf, keepalivedConf(ns, priority, advertIntS));
   const d = ctx.daemon(ns, `keepalived-${ns}-${priority}`, [KEEPALIVED, '-n', '-l', '-D', '-f', conf, '-p', join(dir, `keepalived-${ns}.pid`), '-r', join(dir, `keepalived-vrrp-${ns}.pid`)]);
   let text = '';
-  let offset = 0;
-  const read = (): void => {
-    let fd: number | undefined;
-    try {
-      fd = openSync(d.logPath, 'r');
-      const size = fstatSync(fd).size;
-      if (size > offset) {
-        const buf = Buffer.alloc(size - offset);
-        offset += readSync(fd, buf, 0, buf.length, offset);
-        const chunk = buf.toString('utf8');
-        text += chunk;
-        const now = ctx.now();
-        for (const line of chunk.split('\n')) {
-          const m = /\((VI_1)\) (Entering \w+ STATE|received (?:higher|lower) prio.*|.*priority 0.*)$/.exec(line);
-          if (m !== null) ctx.event('daemon', now, `${label}: ${m[2]}`, 'keepalived log, as the lab read it (context only, not timed from)');
-        }
-      }
-    } catch {
-      // the lab directory may be gone
-    } finally {
-      if (fd !== undefined) closeSync(fd);
+  const read = tailFile(d.logPath, (buf) => {
+    const chunk = buf.toString('utf8');
+    text += chunk;
+    const now = ctx.now();
+    for (const line of chunk.split('\n')) {
+      const m = /\((VI_1)\) (Entering \w+ STATE|received (?:higher|lower) prio.*|.*priority 0.*)$/.exec(line);
+      if (m !== null) ctx.event('daemon', now, `${label}: ${m[2]}`, 'keepalived log, as the lab read it (context only, not timed from)');
     }
-  };
-  const timer = setInterval(read, 20);
-  timer.unref();
-  d.child.once('exit', () => {
-    read();
-    clearInterval(timer);
-  });
+  }, d.child, 20);
   return {
     child: d.child,
     log: () => {
@@ -196,9 +177,8 @@ function startKeepalived(ctx: ScenarioContext, ns: string, priority: number, adv
       });
     },
     stop: async () => {
-      await ctx.lab.kill(d.child, 3000);
+      await ctx.lab.kill(d.child, 3000); // tailFile reads the rest when it exits
       read();
-      clearInterval(timer);
     },
   };
 }

@@ -121,11 +121,6 @@ export class Timeline {
   }
 }
 
-/** Milliseconds from a to b (undefined when either is). */
-export function msBetween(a: number | undefined, b: number | undefined): number | undefined {
-  return a === undefined || b === undefined ? undefined : (b - a) / 1000;
-}
-
 /**
  * The longest silence in a series of reply times (µs, any order) that overlaps [fromUs, toUs]:
  * the data-plane outage around a failure. A silence still running at toUs counts up to toUs
