@@ -13,12 +13,13 @@ import { InterfaceRuntime } from '../iface/runtime';
 import type { Clock } from '../iface/clock';
 import { systemClock } from '../iface/clock';
 import { LineBudget, type Logger } from './log';
-import { validateReceived, DropCounters } from '../wire';
+import { passesHeaderChecks, validateReceived, DropCounters } from '../wire';
 import { ICMP6, type RouterAdvertisement } from '../wire/types';
 import { checkConsistency, compareVirtualRouterRas } from '../observe/consistency';
 import { EventHub } from '../observe/events';
 import { describeOffers, NEW_SOURCE_RATE, RouterBudget, SUMMARY_INTERVAL_MS } from '../observe/watch';
 import { withdrawingRa } from '../observe/countermeasure';
+import { printable } from '../observe/printable';
 import { encodeMessage } from '../wire';
 import { ALL_NODES } from '../net/ipv6';
 import { ControlError } from '../control/server';
@@ -597,12 +598,13 @@ export class Daemon {
   /**
    * Before any decoding: a packet that can change nothing is only counted, so a flood costs a
    * lookup per packet. A solicitation whose answer is already on its way; an RA from a source
-   * the watch does not know, past its inspection rate. Only what validation would pass is shed
-   * (hop limit 255; for an RA a link-local source, RFC 4861 6.1.2): anything else goes on to be
-   * dropped and counted as a drop, and cannot use up the inspections an on-link rogue would get.
+   * the watch does not know, past its inspection rate. Only what validation's header checks
+   * would pass is shed (passesHeaderChecks; for an RA a link-local source, RFC 4861 6.1.2; the
+   * options are not looked at): anything else goes on to be dropped and counted as a drop, and
+   * cannot use up the inspections an on-link rogue would get.
    */
   private shed(rt: InterfaceRuntime, p: IcmpPacket): boolean {
-    if (p.hopLimit !== 255) return false;
+    if (!passesHeaderChecks(p.data, p.hopLimit)) return false;
     const now = this.clock.now();
     if (p.data[0] === ICMP6.RouterSolicitation) {
       if (!rt.advertiser.absorb(p.source, now)) return false;
@@ -613,7 +615,7 @@ export class Daemon {
     if (this.isVrrpPeer(rt, p.source) || rt.watch.admit(p.source, now)) return false;
     this.counters.raReceived++;
     this.counters.raUninspected++;
-    if (rt.watch.floodedNow) this.summaryFor(rt);
+    this.summaryFor(rt); // admit() refused it: counted for this interval's summary line
     return true;
   }
 
@@ -658,9 +660,9 @@ export class Daemon {
       if (!this.inconsistencyLines.take(now)) continue;
       if (sameVirtualRouter) {
         // Hosts keep the RA they last heard, so a failover would change what they are told.
-        this.opts.log.warn(`${rt.name}: vrrp ${rt.config.vrrp}: the Active's RA differs from the one this router sends when Active (RFC 9568 8.2.3: both must advertise the same options): ${issue.field}: ours ${issue.ours}, the Active's ${issue.theirs}`);
+        this.opts.log.warn(`${rt.name}: vrrp ${rt.config.vrrp}: the Active's RA differs from the one this router sends when Active (RFC 9568 8.2.3: both must advertise the same options): ${issue.field}: ours ${printable(issue.ours, 300)}, the Active's ${printable(issue.theirs, 300)}`);
       } else {
-        this.opts.log.warn(`${rt.name}: RA from ${source} is inconsistent with ours (RFC 4861 6.2.7): ${issue.field}: ours ${issue.ours}, theirs ${issue.theirs}`);
+        this.opts.log.warn(`${rt.name}: RA from ${source} is inconsistent with ours (RFC 4861 6.2.7): ${issue.field}: ours ${printable(issue.ours, 300)}, theirs ${printable(issue.theirs, 300)}`);
       }
     }
     // Events about routers heard come from the wire: a budget keeps a flood of spoofed sources

@@ -4,6 +4,7 @@
  * users.md item 1: sleeping phones miss a single RA). Written atomically (temp file, rename);
  * a missing or corrupt file is reported and started over, never fatal.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { NdOption } from '../wire/types';
@@ -29,8 +30,6 @@ export const DEFAULT_STATE_DIR = '/var/lib/firsthop';
 
 /** Default path: one per config file, so several instances never share a ledger. */
 export function defaultStatePath(configPath: string): string {
-  // node:crypto is loaded only for the default path, not on every start.
-  const { createHash } = require('node:crypto') as typeof import('node:crypto');
   const h = createHash('sha256').update(resolve(configPath)).digest('hex').slice(0, 12);
   return `${DEFAULT_STATE_DIR}/state-${h}.json`;
 }

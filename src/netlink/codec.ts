@@ -10,7 +10,7 @@
 import { endianness } from 'node:os';
 import { formatIPv6, formatMac, parseIPv6, parseMac } from '../net/ipv6';
 import { formatIPv4, parseIPv4 } from '../net/ipv4';
-import type { AddressInfo, Ipv4AddressInfo, LinkInfo, RouteInfo } from './types';
+import type { AddressInfo, Ipv4AddressInfo, LinkInfo, NextHop, RouteInfo } from './types';
 import {
   AF_INET,
   AF_INET6,
@@ -468,13 +468,7 @@ export function encodeIpv4AddressMessage(a: Ipv4AddressInfo, extraFlags = 0): Bu
 // ---------------------------------------------------------------------------------------
 // Routes (RTM_NEWROUTE / RTM_DELROUTE)
 
-export interface NextHop {
-  readonly oif?: number;
-  readonly gateway?: string;
-  readonly flags: number;
-  /** rtnh_hops + 1. */
-  readonly weight: number;
-}
+export type { NextHop } from './types';
 
 export interface RouteMessage {
   readonly family: number;

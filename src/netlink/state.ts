@@ -70,9 +70,8 @@ export interface NetStateStats {
 }
 
 interface StoredRoute {
+  /** The route; its `nexthops` when the kernel reported it with RTA_MULTIPATH. */
   readonly info: RouteInfo;
-  /** Next hops when the kernel reported the route with RTA_MULTIPATH. */
-  readonly hops?: readonly NextHop[];
   /** Key without the next hop: table, destination, source, metric, type. */
   readonly base: string;
 }
@@ -542,8 +541,7 @@ export class NetState implements NetStateView4 {
   private setRoute(t: Tables, key: string, stored: StoredRoute, emit: boolean): void {
     const previous = t.routes.get(key);
     t.setRoute(key, stored);
-    // info.nexthops is stored.hops itself: compared by sameHops, not by reference.
-    if (emit && !(previous && sameRecord({ ...previous.info, nexthops: undefined }, { ...stored.info, nexthops: undefined }) && sameHops(previous.hops, stored.hops))) {
+    if (emit && !(previous && sameRoute(previous.info, stored.info))) {
       this.emit({ kind: 'route', route: stored.info });
     }
   }
@@ -565,7 +563,7 @@ export class NetState implements NetStateView4 {
     if (hops && hops.length > 1) {
       // The multipath route supersedes single-hop entries for any of its hops.
       for (const h of hops) this.deleteRoute(t, NetState.hopKey(base, h.oif, h.gateway), emit);
-      this.setRoute(t, `${base}|mp`, { info: { ...route, nexthops: hops }, hops, base }, emit);
+      this.setRoute(t, `${base}|mp`, { info: { ...route, nexthops: hops }, base }, emit);
       return;
     }
     this.setRoute(t, NetState.hopKey(base, route.oif, route.gateway), { info: route, base }, emit);
@@ -610,13 +608,14 @@ export class NetState implements NetStateView4 {
     }
     // One sibling of a multipath route went away.
     const mp = t.routes.get(mpKey);
-    if (!mp?.hops) return;
-    const rest = mp.hops.filter((h) => !(h.oif === route.oif && h.gateway === route.gateway));
-    if (rest.length === mp.hops.length) return;
+    const siblings = mp?.info.nexthops;
+    if (mp === undefined || siblings === undefined) return;
+    const rest = siblings.filter((h) => !(h.oif === route.oif && h.gateway === route.gateway));
+    if (rest.length === siblings.length) return;
     const first = rest[0];
     if (rest.length > 1 || !first) {
       const info: RouteInfo = { ...withHop(mp.info, first), nexthops: rest };
-      this.setRoute(t, mpKey, { info, hops: rest, base }, emit);
+      this.setRoute(t, mpKey, { info, base }, emit);
       return;
     }
     this.deleteRoute(t, mpKey, emit);
@@ -631,6 +630,13 @@ function withHop(r: RouteInfo, hop: NextHop | undefined): RouteInfo {
     ...(hop?.gateway !== undefined ? { gateway: hop.gateway } : {}),
     ...(hop?.oif !== undefined ? { oif: hop.oif } : {}),
   };
+}
+
+/** The same route record, next hops compared hop by hop. */
+function sameRoute(a: RouteInfo, b: RouteInfo): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => (k === 'nexthops' ? sameHops(a.nexthops, b.nexthops) : (a as unknown as Record<string, unknown>)[k] === (b as unknown as Record<string, unknown>)[k]));
 }
 
 function sameHops(a: readonly NextHop[] | undefined, b: readonly NextHop[] | undefined): boolean {

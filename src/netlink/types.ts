@@ -88,7 +88,16 @@ export interface RouteInfo {
    * Every next hop of a multipath route (RTA_MULTIPATH), in the kernel's order; `gateway` and
    * `oif` above are the first one's. Absent for a single-hop route.
    */
-  readonly nexthops?: readonly { readonly gateway?: string; readonly oif?: number }[];
+  readonly nexthops?: readonly NextHop[];
+}
+
+/** One next hop of a multipath route (RTA_MULTIPATH's rtnexthop). */
+export interface NextHop {
+  readonly oif?: number;
+  readonly gateway?: string;
+  readonly flags: number;
+  /** rtnh_hops + 1. */
+  readonly weight: number;
 }
 
 export type NetEvent =

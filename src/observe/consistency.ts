@@ -88,8 +88,9 @@ function items(ra: RouterAdvertisement): Map<string, string> {
         m.set('MTU', String(o.mtu));
         break;
       default:
-        // JSON leaves C1 controls and U+2028/9 as they are: made printable for log lines.
-        m.set(`option ${o.type}`, printable(JSON.stringify(o, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)), 300));
+        // JSON leaves C1 controls and U+2028/9 as they are: made printable, but not cut (two
+        // options that differ only past a cut must not compare equal); lines that show it cut it.
+        m.set(`option ${o.type}`, printable(JSON.stringify(o, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)), Infinity));
     }
   }
   return m;

@@ -398,11 +398,6 @@ export class LinkWatch {
     return this.suppressedDetections > 0 || this.intervalUninspected > 0 ? this.intervalStart + SUMMARY_INTERVAL_MS : undefined;
   }
 
-  /** Whether RAs were left uninspected in this interval (the daemon arms the summary then). */
-  get floodedNow(): boolean {
-    return this.intervalUninspected > 0;
-  }
-
   router(source: string): SeenRouter | undefined {
     const e = this.table.get(source);
     return e === undefined ? undefined : this.view(e);

@@ -17,5 +17,5 @@ export {
   type OptionCodec,
 } from './options';
 export { decodeMessage, encodeMessage, encodeMessageInto, messageCodecFor, messageCodecs, messageLength, type DecodeOptions, type MessageCodec } from './messages';
-export { DropCounters, validateReceived, type ValidationResult } from './validate';
+export { DropCounters, passesHeaderChecks, validateReceived, type ValidationResult } from './validate';
 export * from './types';

@@ -25,6 +25,17 @@ function drop(code: string, reason: string): ValidationResult {
   return { ok: false, code, reason };
 }
 
+/**
+ * The checks of validateReceived that need nothing parsed (RFC 4861 6.1, 7.1.1, 7.1.2, 8.1):
+ * a Neighbor Discovery type, IP hop limit 255, ICMP code 0, at least the header's length.
+ * For callers that must decide before decoding (the daemon's flood shedding).
+ */
+export function passesHeaderChecks(bytes: Uint8Array, hopLimit: number): boolean {
+  const type = bytes[0];
+  const codec = type === undefined ? undefined : messageCodecFor(type);
+  return codec !== undefined && hopLimit === 255 && bytes[1] === 0 && bytes.length >= codec.headerLength;
+}
+
 export function validateReceived(bytes: Uint8Array, meta: ReceiveMeta): ValidationResult {
   let source: Uint8Array;
   let destination: Uint8Array;

@@ -145,7 +145,7 @@ describe('route conditions', () => {
   it('via and dev match any next hop of a multipath route, on the same hop', () => {
     // ECMP defaults from two border routers (RFC 8475 3.2.5): `route ::/0 via fe80::4` holds
     // while fe80::4 is one of the next hops, not only when it is the first.
-    const route: RouteInfo = { table: 254, destination: '::', prefixLength: 0, protocol: 12, metric: 32, type: 1, gateway: 'fe80::3', oif: 2, nexthops: [{ gateway: 'fe80::3', oif: 2 }, { gateway: 'fe80::4', oif: 3 }] };
+    const route: RouteInfo = { table: 254, destination: '::', prefixLength: 0, protocol: 12, metric: 32, type: 1, gateway: 'fe80::3', oif: 2, nexthops: [{ gateway: 'fe80::3', oif: 2, flags: 0, weight: 1 }, { gateway: 'fe80::4', oif: 3, flags: 0, weight: 1 }] };
     const net = { link: (i: number) => ({ 2: { name: 'wan0' }, 3: { name: 'wan1' } })[i] } as unknown as NetStateView;
     const value = (spec: Record<string, unknown>): boolean => {
       const leaf = compileNetLeaf({ ...base, ...spec } as RouteCondition, 'test');

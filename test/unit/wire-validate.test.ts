@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
-import { DropCounters, validateReceived, type ReceiveMeta } from '../../src/wire';
+import { describe, it, test } from 'node:test';
+import { DropCounters, passesHeaderChecks, validateReceived, type ReceiveMeta } from '../../src/wire';
 import { hex } from './wire-helpers';
 
 const LL = 'fe80::1';
@@ -122,4 +122,21 @@ describe('DropCounters', () => {
     const v = c.record(validateReceived(RS, meta({ hopLimit: 3 })));
     assert.equal(v.ok, false);
   });
+});
+
+test('passesHeaderChecks: the checks that need nothing parsed, as validateReceived makes them', () => {
+  const rs = Uint8Array.from([133, 0, 0, 0, 0, 0, 0, 0]);
+  const ra = new Uint8Array(16);
+  ra[0] = 134;
+  assert.equal(passesHeaderChecks(rs, 255), true);
+  assert.equal(passesHeaderChecks(ra, 255), true);
+  assert.equal(passesHeaderChecks(rs, 254), false, 'hop limit');
+  assert.equal(passesHeaderChecks(Uint8Array.from([133, 1, 0, 0, 0, 0, 0, 0]), 255), false, 'ICMP code');
+  assert.equal(passesHeaderChecks(ra.subarray(0, 15), 255), false, 'shorter than the RA header');
+  assert.equal(passesHeaderChecks(Uint8Array.from([128, 0, 0, 0]), 255), false, 'not ND');
+  assert.equal(passesHeaderChecks(new Uint8Array(0), 255), false, 'empty');
+  for (const [bytes, hop] of [[rs, 255], [rs, 254], [Uint8Array.from([133, 1, 0, 0, 0, 0, 0, 0]), 255], [ra.subarray(0, 15), 255]] as const) {
+    const v = validateReceived(bytes, { source: 'fe80::1', destination: 'ff02::2', hopLimit: hop, ifindex: 1 });
+    assert.equal(passesHeaderChecks(bytes, hop), v.ok || !['E_HOP_LIMIT', 'E_ICMP_CODE', 'E_TRUNCATED'].includes(v.code), 'agrees with validateReceived');
+  }
 });
