@@ -284,8 +284,10 @@ export const S6: Scenario = {
       const changes = wanA();
       const flapChanges = changes.filter((c) => c.tUs >= flapStart && c.tUs <= kStable);
       const firstDown = flapChanges.find((c) => !c.up)?.tUs ?? flapStart;
-      const raF = await raA((v) => v === 0, firstDown, 1000);
-      const hF = await hostAddr(hostA, 'deprecated', firstDown, 1000);
+      // Waited for from the start of the flapping, not from r's carrier notification: `ip monitor`
+      // stamps that when it reads it, which under load can come after the RA's capture stamp.
+      const raF = await raA((v) => v === 0, flapStart, 1000 + (firstDown - flapStart) / 1000);
+      const hF = await hostAddr(hostA, 'deprecated', flapStart, 1000 + (firstDown - flapStart) / 1000);
       const cF = await firstConn(false, firstDown, 1000);
       ctx.chain('first down of the flapping', firstDown, [
         ['r kernel: wan-a lost carrier', firstDown, 'ip monitor in r'],
